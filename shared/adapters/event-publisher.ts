@@ -1,0 +1,147 @@
+import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { RELAIS_EVENT_SOURCE } from '../contracts/events/catalogue.js';
+import type { DomainEvent } from '../contracts/events/registry.js';
+import type { PayloadStore } from './payload-store.js';
+
+/** EventBridge's PutEvents limits: 10 entries and 256 KB per request. */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
+
+export interface EventPublisher {
+  /** Puts every event on the bus or throws {@link PublishError}; retried entries may be delivered twice (ids are stable). */
+  publish(events: readonly DomainEvent[]): Promise<PublishReport>;
+}
+
+export interface PublishReport {
+  readonly published: number;
+  readonly requests: number;
+  readonly retriedEntries: number;
+  readonly claimChecked: number;
+}
+
+/** Some events were still refused after the retry budget: the caller must not acknowledge the input. */
+export class PublishError extends Error {
+  constructor(
+    readonly failed: number,
+    readonly errorCodes: readonly string[],
+  ) {
+    super(`${failed} event(s) were not accepted by EventBridge (${[...new Set(errorCodes)].join(', ')})`);
+    this.name = 'PublishError';
+  }
+}
+
+export interface EventPublisherOptions {
+  readonly client: EventBridgeClient;
+  readonly eventBusName: string;
+  readonly payloadStore: PayloadStore;
+  /** @default RELAIS_EVENT_SOURCE */
+  readonly source?: string;
+  /** Rounds of PutEvents for entries EventBridge refused. @default 4 */
+  readonly maxAttempts?: number;
+  /** First back-off; doubles each round, with full jitter. @default 50 */
+  readonly baseDelayMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+interface Pending {
+  readonly entry: PutEventsRequestEntry;
+  readonly bytes: number;
+}
+
+/**
+ * Publishes domain events in as few PutEvents calls as the limits allow. Entries EventBridge refuses
+ * (`FailedEntryCount > 0`, or a call that throws after the SDK's own retries) are sent again with
+ * exponential back-off and jitter; an event whose detail alone exceeds the limit has its `data` stored in
+ * the payload store and carries `dataRef` instead, so nothing is dropped.
+ */
+export function createEventPublisher(options: EventPublisherOptions): EventPublisher {
+  const source = options.source ?? RELAIS_EVENT_SOURCE;
+  const maxAttempts = options.maxAttempts ?? 4;
+  const baseDelayMs = options.baseDelayMs ?? 50;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+
+  async function toPending(event: DomainEvent): Promise<{ pending: Pending; claimChecked: boolean }> {
+    const inline = { metadata: event.metadata, data: event.data };
+    const entry = makeEntry(event, JSON.stringify(inline));
+    const bytes = entrySize(entry);
+    if (bytes <= PUT_EVENTS_MAX_BYTES) return { pending: { entry, bytes }, claimChecked: false };
+    const dataRef = await options.payloadStore.put(`events/${event.detailType}`, event.data);
+    const small = makeEntry(event, JSON.stringify({ metadata: event.metadata, dataRef }));
+    return { pending: { entry: small, bytes: entrySize(small) }, claimChecked: true };
+  }
+
+  function makeEntry(event: DomainEvent, detail: string): PutEventsRequestEntry {
+    return { EventBusName: options.eventBusName, Source: source, DetailType: event.detailType, Detail: detail, Time: new Date(event.metadata.occurredAt) };
+  }
+
+  return {
+    async publish(events) {
+      const prepared = await Promise.all(events.map(toPending));
+      let pending = prepared.map((p) => p.pending);
+      let requests = 0;
+      let retriedEntries = 0;
+      let lastCodes: string[] = [];
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > maxAttempts) throw new PublishError(pending.length, lastCodes);
+        if (attempt > 1) {
+          retriedEntries += pending.length;
+          await sleep(Math.floor(random() * baseDelayMs * 2 ** (attempt - 2)));
+        }
+        const failed: Pending[] = [];
+        lastCodes = [];
+        for (const batch of batches(pending)) {
+          requests++;
+          try {
+            const out = await options.client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
+            if ((out.FailedEntryCount ?? 0) === 0 && out.Entries?.length === batch.length) continue;
+            batch.forEach((p, i) => {
+              const result = out.Entries?.[i];
+              if (result === undefined || result.ErrorCode !== undefined || result.EventId === undefined) {
+                failed.push(p);
+                lastCodes.push(result?.ErrorCode ?? 'MissingResult');
+              }
+            });
+          } catch (error) {
+            failed.push(...batch);
+            lastCodes.push(error instanceof Error ? error.name : 'UnknownError');
+          }
+        }
+        pending = failed;
+      }
+      return { published: events.length, requests, retriedEntries, claimChecked: prepared.filter((p) => p.claimChecked).length };
+    },
+  };
+}
+
+/** Splits entries into PutEvents requests of at most 10 entries and 256 KB. */
+function batches(entries: readonly Pending[]): Pending[][] {
+  const out: Pending[][] = [];
+  let current: Pending[] = [];
+  let size = 0;
+  for (const p of entries) {
+    if (current.length === PUT_EVENTS_MAX_ENTRIES || (current.length > 0 && size + p.bytes > PUT_EVENTS_MAX_BYTES)) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(p);
+    size += p.bytes;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * Entry size as EventBridge counts it: 14 bytes for Time, plus the UTF-8 bytes of Source, DetailType,
+ * Detail and each Resource. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ */
+export function entrySize(entry: PutEventsRequestEntry): number {
+  let size = entry.Time !== undefined ? 14 : 0;
+  size += Buffer.byteLength(entry.Source ?? '', 'utf8');
+  size += Buffer.byteLength(entry.DetailType ?? '', 'utf8');
+  size += Buffer.byteLength(entry.Detail ?? '', 'utf8');
+  for (const r of entry.Resources ?? []) size += Buffer.byteLength(r, 'utf8');
+  return size;
+}

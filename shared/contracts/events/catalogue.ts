@@ -1,0 +1,30 @@
+/**
+ * The event catalogue: every detail-type Relais publishes or consumes, defined once and reused by
+ * producers, consumers, the CDK rules and the local bus. Names are PascalCase, past tense.
+ */
+
+/** `source` of every event Relais itself publishes. Callers of `SendRequested` use their own source. */
+export const RELAIS_EVENT_SOURCE = 'relais.whatsapp';
+
+export const DetailType = {
+  // Ingestion: one event per webhook update.
+  MessageReceived: 'MessageReceived',
+  MessageStatusUpdated: 'MessageStatusUpdated',
+  UserIdentityChanged: 'UserIdentityChanged',
+  UserIdChanged: 'UserIdChanged',
+  MarketingPreferenceChanged: 'MarketingPreferenceChanged',
+  TemplateStatusChanged: 'TemplateStatusChanged',
+  TemplateQualityChanged: 'TemplateQualityChanged',
+  TemplateCategoryChanged: 'TemplateCategoryChanged',
+  TemplateComponentsChanged: 'TemplateComponentsChanged',
+  PhoneNumberQualityChanged: 'PhoneNumberQualityChanged',
+  BusinessCapabilityChanged: 'BusinessCapabilityChanged',
+  AccountUpdated: 'AccountUpdated',
+  WebhookErrorsReported: 'WebhookErrorsReported',
+  WebhookUpdateUnrecognised: 'WebhookUpdateUnrecognised',
+} as const;
+
+export type DetailType = (typeof DetailType)[keyof typeof DetailType];
+
+/** Current version of every event schema. Schemas change additively; a breaking change bumps this. */
+export const EVENT_SCHEMA_VERSION = 1;

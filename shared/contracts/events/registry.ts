@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import { DetailType } from './catalogue.js';
+import { eventDetailSchema, type EventMetadata } from './envelope.js';
+import {
+  AccountUpdatedSchema,
+  BusinessCapabilityChangedSchema,
+  MarketingPreferenceChangedSchema,
+  MessageReceivedSchema,
+  MessageStatusUpdatedSchema,
+  PhoneNumberQualityChangedSchema,
+  TemplateCategoryChangedSchema,
+  TemplateComponentsChangedSchema,
+  TemplateQualityChangedSchema,
+  TemplateStatusChangedSchema,
+  UserIdChangedSchema,
+  UserIdentityChangedSchema,
+  WebhookErrorsReportedSchema,
+  WebhookUpdateUnrecognisedSchema,
+} from './ingestion.js';
+
+/** The `data` schema of every detail-type: the single source for validation, types and JSON Schema. */
+export const eventDataSchemas = {
+  [DetailType.MessageReceived]: MessageReceivedSchema,
+  [DetailType.MessageStatusUpdated]: MessageStatusUpdatedSchema,
+  [DetailType.UserIdentityChanged]: UserIdentityChangedSchema,
+  [DetailType.UserIdChanged]: UserIdChangedSchema,
+  [DetailType.MarketingPreferenceChanged]: MarketingPreferenceChangedSchema,
+  [DetailType.TemplateStatusChanged]: TemplateStatusChangedSchema,
+  [DetailType.TemplateQualityChanged]: TemplateQualityChangedSchema,
+  [DetailType.TemplateCategoryChanged]: TemplateCategoryChangedSchema,
+  [DetailType.TemplateComponentsChanged]: TemplateComponentsChangedSchema,
+  [DetailType.PhoneNumberQualityChanged]: PhoneNumberQualityChangedSchema,
+  [DetailType.BusinessCapabilityChanged]: BusinessCapabilityChangedSchema,
+  [DetailType.AccountUpdated]: AccountUpdatedSchema,
+  [DetailType.WebhookErrorsReported]: WebhookErrorsReportedSchema,
+  [DetailType.WebhookUpdateUnrecognised]: WebhookUpdateUnrecognisedSchema,
+} as const satisfies Record<DetailType, z.ZodType>;
+
+export type EventData<T extends DetailType> = z.infer<(typeof eventDataSchemas)[T]>;
+
+/** An event before it is put on the bus. */
+export interface DomainEvent<T extends DetailType = DetailType> {
+  readonly detailType: T;
+  readonly metadata: EventMetadata;
+  readonly data: EventData<T>;
+}
+
+/** The detail schema (`{metadata, data}` or `{metadata, dataRef}`) of one detail-type. */
+export function detailSchemaFor<T extends DetailType>(detailType: T) {
+  return eventDetailSchema(eventDataSchemas[detailType]);
+}
