@@ -22,6 +22,13 @@ export const DetailType = {
   AccountUpdated: 'AccountUpdated',
   WebhookErrorsReported: 'WebhookErrorsReported',
   WebhookUpdateUnrecognised: 'WebhookUpdateUnrecognised',
+  // Contacts: consent, windows and identity, for other services.
+  ContactOptedIn: 'ContactOptedIn',
+  ContactOptedOut: 'ContactOptedOut',
+  CustomerServiceWindowOpened: 'CustomerServiceWindowOpened',
+  ContactIdentityChanged: 'ContactIdentityChanged',
+  ContactHoldAcknowledged: 'ContactHoldAcknowledged',
+  ContactErased: 'ContactErased',
 } as const;
 
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];

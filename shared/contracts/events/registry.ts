@@ -1,5 +1,12 @@
 import type { z } from 'zod';
 import { DetailType } from './catalogue.js';
+import {
+  ConsentChangedSchema,
+  ContactErasedSchema,
+  ContactHoldAcknowledgedSchema,
+  ContactIdentityChangedSchema,
+  CustomerServiceWindowOpenedSchema,
+} from './contacts.js';
 import { eventDetailSchema, type EventMetadata } from './envelope.js';
 import {
   AccountUpdatedSchema,
@@ -34,6 +41,12 @@ export const eventDataSchemas = {
   [DetailType.AccountUpdated]: AccountUpdatedSchema,
   [DetailType.WebhookErrorsReported]: WebhookErrorsReportedSchema,
   [DetailType.WebhookUpdateUnrecognised]: WebhookUpdateUnrecognisedSchema,
+  [DetailType.ContactOptedIn]: ConsentChangedSchema,
+  [DetailType.ContactOptedOut]: ConsentChangedSchema,
+  [DetailType.CustomerServiceWindowOpened]: CustomerServiceWindowOpenedSchema,
+  [DetailType.ContactIdentityChanged]: ContactIdentityChangedSchema,
+  [DetailType.ContactHoldAcknowledged]: ContactHoldAcknowledgedSchema,
+  [DetailType.ContactErased]: ContactErasedSchema,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type EventData<T extends DetailType> = z.infer<(typeof eventDataSchemas)[T]>;

@@ -1,0 +1,530 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { CONSENT_CATEGORIES, supersedes, type ConsentCategory, type ConsentRecord, type ConsentSnapshot, type ConsentState } from '../domain/consent/consent.js';
+import type { IdentityKey } from '../domain/contacts/identity.js';
+import {
+  extendWindow,
+  type CustomerServiceWindow,
+  type FreeEntryPointOpportunity,
+  type FreeEntryPointWindow,
+} from '../domain/windows/customer-service-window.js';
+
+/**
+ * Contacts, identity keys, windows and consent in the state table. Keys (see README "Data model"):
+ *
+ * | item                      | pk                                  | sk                          |
+ * |---------------------------|-------------------------------------|-----------------------------|
+ * | identity key → contact    | `IDKEY#<waba>#U#<bsuid>` / `…#P#<+e164>` | `IDKEY`                |
+ * | contact profile           | `CONTACT#<contactId>`               | `PROFILE`                   |
+ * | customer service window   | `CONTACT#<contactId>`               | `WINDOW#<phoneNumberId>`    |
+ * | free-entry-point chance   | `CONTACT#<contactId>`               | `FEPOFFER#<phoneNumberId>`  |
+ * | free-entry-point window   | `CONTACT#<contactId>`               | `FEP#<phoneNumberId>`       |
+ * | consent, current          | `CONTACT#<contactId>`               | `CONSENT#<category>`        |
+ * | consent history (append)  | `CONTACT#<contactId>#CONSENT`       | `<occurredAt ISO>#<recordId>` |
+ *
+ * Everything the send path needs about a contact sits in one partition, so one Query answers it.
+ */
+
+export interface ContactProfile {
+  readonly contactId: string;
+  readonly businessAccountId: string;
+  readonly userId?: string;
+  readonly phone?: string;
+  readonly parentUserId?: string;
+  readonly username?: string;
+  readonly profileName?: string;
+  readonly previousUserIds?: readonly string[];
+  readonly previousPhones?: readonly string[];
+  /** Set by an identity change: business-initiated sends are refused until an operator acknowledges it. */
+  readonly hold?: { readonly reason: string; readonly since: number; readonly eventId: string };
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface SendContext {
+  readonly contact: ContactProfile;
+  readonly window: CustomerServiceWindow | undefined;
+  readonly freeEntryPointOffer: FreeEntryPointOpportunity | undefined;
+  readonly freeEntryPointWindow: FreeEntryPointWindow | undefined;
+  readonly consent: ConsentSnapshot;
+}
+
+export type ConsentWrite = 'current' | 'history_only' | 'duplicate';
+
+/** Seconds past a window's close at which DynamoDB may delete it (reads never rely on the deletion). */
+const WINDOW_RETENTION_S = 7 * 24 * 3600;
+
+export const contactKeys = {
+  identity: (waba: string, key: IdentityKey) => ({ pk: `IDKEY#${waba}#${key.kind === 'user' ? 'U' : 'P'}#${key.value}`, sk: 'IDKEY' }),
+  profile: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'PROFILE' }),
+  window: (contactId: string, phoneNumberId: string) => ({ pk: `CONTACT#${contactId}`, sk: `WINDOW#${phoneNumberId}` }),
+  fepOffer: (contactId: string, phoneNumberId: string) => ({ pk: `CONTACT#${contactId}`, sk: `FEPOFFER#${phoneNumberId}` }),
+  fepWindow: (contactId: string, phoneNumberId: string) => ({ pk: `CONTACT#${contactId}`, sk: `FEP#${phoneNumberId}` }),
+  consent: (contactId: string, category: ConsentCategory) => ({ pk: `CONTACT#${contactId}`, sk: `CONSENT#${category}` }),
+  consentHistory: (contactId: string, record: Pick<ConsentRecord, 'occurredAt' | 'recordId'>) => ({
+    pk: `CONTACT#${contactId}#CONSENT`,
+    sk: `${new Date(record.occurredAt).toISOString()}#${record.recordId}`,
+  }),
+};
+
+export interface ObservedUser {
+  readonly userId?: string | undefined;
+  readonly phone?: string | undefined;
+  readonly parentUserId?: string | undefined;
+  readonly username?: string | undefined;
+  readonly profileName?: string | undefined;
+}
+
+export interface ContactStore {
+  /** Finds the contact a webhook names, creating it on first sight and attaching any key it did not have. */
+  resolve(businessAccountId: string, user: ObservedUser, at: number): Promise<ContactProfile | undefined>;
+  find(businessAccountId: string, ref: IdentityKey | { contactId: string }): Promise<ContactProfile | undefined>;
+  /**
+   * Opens or extends the window unless a later message already did (then undefined). A redelivered message
+   * returns the stored window unchanged, so callers can re-emit what it caused.
+   */
+  recordInbound(contactId: string, phoneNumberId: string, inboundAt: number): Promise<CustomerServiceWindow | undefined>;
+  recordFreeEntryPointOffer(contactId: string, phoneNumberId: string, offer: FreeEntryPointOpportunity): Promise<boolean>;
+  /** Appends to the history (once per recordId) and moves the current state when the record supersedes it. */
+  recordConsent(contactId: string, record: ConsentRecord): Promise<ConsentWrite>;
+  consentHistory(contactId: string): Promise<ConsentRecord[]>;
+  putOnHold(contactId: string, hold: NonNullable<ContactProfile['hold']>): Promise<boolean>;
+  acknowledgeHold(contactId: string, at: number): Promise<boolean>;
+  /** Moves a BSUID: the new key points at the same contact; the old one is kept for late webhooks. */
+  rotateUserId(businessAccountId: string, previous: string, current: string, at: number, parent?: string): Promise<ContactProfile | undefined>;
+  /** The customer changed number: the new phone points at the contact, the old one is released. */
+  changePhone(contact: ContactProfile, newPhone: string, at: number): Promise<void>;
+  /** Everything about one contact the send path needs, for one phone number: one Query. */
+  sendContext(contactId: string, phoneNumberId: string): Promise<SendContext | undefined>;
+  /** GDPR erasure: every item of the contact and its identity keys; a tombstone keeps the fact of erasure. */
+  erase(contact: ContactProfile, at: number): Promise<void>;
+}
+
+export function createContactStore({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): ContactStore {
+  const TableName = tableName;
+
+  async function lookupKeys(waba: string, keys: readonly IdentityKey[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const out = await client.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys.map((k) => contactKeys.identity(waba, k)) } } }));
+    const found = new Map<string, string>();
+    for (const item of out.Responses?.[TableName] ?? []) found.set(item['pk'] as string, item['contactId'] as string);
+    return found;
+  }
+
+  async function getProfile(contactId: string): Promise<ContactProfile | undefined> {
+    const out = await client.send(new GetCommand({ TableName, Key: contactKeys.profile(contactId), ConsistentRead: true }));
+    return out.Item === undefined || out.Item['erasedAt'] !== undefined ? undefined : toProfile(out.Item);
+  }
+
+  function keysOf(user: ObservedUser): IdentityKey[] {
+    const keys: IdentityKey[] = [];
+    if (user.userId !== undefined) keys.push({ kind: 'user', value: user.userId });
+    if (user.phone !== undefined) keys.push({ kind: 'phone', value: user.phone });
+    return keys;
+  }
+
+  async function create(waba: string, user: ObservedUser, at: number): Promise<ContactProfile | 'conflict'> {
+    const profile: ContactProfile = {
+      contactId: `c_${randomUUID()}`,
+      businessAccountId: waba,
+      ...definedUser(user),
+      createdAt: at,
+      updatedAt: at,
+    };
+    try {
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName, Item: { ...contactKeys.profile(profile.contactId), ...profile }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            ...keysOf(user).map((key) => ({
+              Put: {
+                TableName,
+                Item: { ...contactKeys.identity(waba, key), contactId: profile.contactId, createdAt: at },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            })),
+          ],
+        }),
+      );
+      return profile;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return 'conflict';
+      throw error;
+    }
+  }
+
+  async function attachKey(waba: string, key: IdentityKey, contactId: string, at: number): Promise<void> {
+    await client.send(new PutCommand({ TableName, Item: { ...contactKeys.identity(waba, key), contactId, createdAt: at } }));
+  }
+
+  async function mergeProfile(contactId: string, user: ObservedUser, at: number): Promise<ContactProfile | undefined> {
+    const fields = definedUser(user);
+    const names = Object.keys(fields);
+    const set = names.map((n, i) => `#f${i} = :v${i}`).concat('updatedAt = :at');
+    const values: Record<string, unknown> = { ':at': at };
+    const attrNames: Record<string, string> = {};
+    names.forEach((n, i) => {
+      attrNames[`#f${i}`] = n;
+      values[`:v${i}`] = fields[n as keyof typeof fields];
+    });
+    try {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: contactKeys.profile(contactId),
+          UpdateExpression: `SET ${set.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(erasedAt)',
+          ...(names.length > 0 ? { ExpressionAttributeNames: attrNames } : {}),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes === undefined ? undefined : toProfile(out.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  return {
+    async resolve(waba, user, at) {
+      const keys = keysOf(user);
+      if (keys.length === 0) return undefined;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const found = await lookupKeys(waba, keys);
+        const byUser = user.userId === undefined ? undefined : found.get(contactKeys.identity(waba, { kind: 'user', value: user.userId }).pk);
+        const byPhone = user.phone === undefined ? undefined : found.get(contactKeys.identity(waba, { kind: 'phone', value: user.phone }).pk);
+        // The BSUID is authoritative: a phone number can move to another person, a BSUID cannot.
+        const contactId = byUser ?? byPhone;
+        if (contactId === undefined) {
+          const created = await create(waba, user, at);
+          if (created !== 'conflict') return created;
+          continue;
+        }
+        for (const key of keys) {
+          const current = key.kind === 'user' ? byUser : byPhone;
+          if (current !== contactId) await attachKey(waba, key, contactId, at);
+        }
+        const merged = await mergeProfile(contactId, user, at);
+        if (merged !== undefined) return merged;
+        // The key pointed at an erased contact: release the keys and start a new contact.
+        for (const key of keys) await client.send(new DeleteCommand({ TableName, Key: contactKeys.identity(waba, key) }));
+      }
+      throw new Error('could not resolve contact after 3 attempts (concurrent creation)');
+    },
+
+    async find(waba, ref) {
+      if ('contactId' in ref) {
+        const profile = await getProfile(ref.contactId);
+        return profile?.businessAccountId === waba ? profile : undefined;
+      }
+      const out = await client.send(new GetCommand({ TableName, Key: contactKeys.identity(waba, ref) }));
+      const contactId = out.Item?.['contactId'] as string | undefined;
+      return contactId === undefined ? undefined : getProfile(contactId);
+    },
+
+    async recordInbound(contactId, phoneNumberId, inboundAt) {
+      const key = contactKeys.window(contactId, phoneNumberId);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const out = await client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }));
+        const current = out.Item === undefined ? undefined : toWindow(out.Item);
+        const next = extendWindow(current, inboundAt);
+        if (next === undefined) return undefined;
+        if (next === current) return next;
+        try {
+          await client.send(
+            new PutCommand({
+              TableName,
+              Item: { ...key, ...next, expiresAt: Math.ceil(next.closesAt / 1000) + WINDOW_RETENTION_S },
+              // Optimistic concurrency: another inbound for the same pair may have moved the window meanwhile.
+              ConditionExpression: current === undefined ? 'attribute_not_exists(pk)' : 'lastInboundAt = :seen',
+              ...(current === undefined ? {} : { ExpressionAttributeValues: { ':seen': current.lastInboundAt } }),
+            }),
+          );
+          return next;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      throw new Error('window update kept conflicting after 5 attempts');
+    },
+
+    async recordFreeEntryPointOffer(contactId, phoneNumberId, offer) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName,
+            Item: { ...contactKeys.fepOffer(contactId, phoneNumberId), ...offer, expiresAt: Math.ceil(offer.replyBy / 1000) + WINDOW_RETENTION_S },
+            ConditionExpression: 'attribute_not_exists(referralAt) OR referralAt < :t',
+            ExpressionAttributeValues: { ':t': offer.referralAt },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
+    async recordConsent(contactId, record) {
+      const history = { Put: { TableName, Item: { ...contactKeys.consentHistory(contactId, record), ...record }, ConditionExpression: 'attribute_not_exists(pk)' } };
+      const current = await client.send(new GetCommand({ TableName, Key: contactKeys.consent(contactId, record.category), ConsistentRead: true }));
+      const state = current.Item === undefined ? undefined : toConsentState(current.Item);
+      // A redelivery of the record that is already current: report it as current so its event is re-emitted.
+      if (state?.recordId === record.recordId) return 'current';
+      if (!supersedes(record, state)) {
+        try {
+          await client.send(new PutCommand(history.Put));
+          return 'history_only';
+        } catch (error) {
+          if (error instanceof ConditionalCheckFailedException) return 'duplicate';
+          throw error;
+        }
+      }
+      const next: ConsentState = { status: record.status, since: record.occurredAt, source: record.source, recordId: record.recordId };
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              history,
+              {
+                Put: {
+                  TableName,
+                  Item: { ...contactKeys.consent(contactId, record.category), ...next },
+                  // Optimistic: the state must still be what we read, else another record won the race.
+                  ConditionExpression: state === undefined ? 'attribute_not_exists(pk)' : 'recordId = :prev',
+                  ...(state === undefined ? {} : { ExpressionAttributeValues: { ':prev': state.recordId } }),
+                },
+              },
+            ],
+          }),
+        );
+        return 'current';
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [historyReason, stateReason] = error.CancellationReasons ?? [];
+        if (historyReason?.Code === 'ConditionalCheckFailed') return 'duplicate';
+        if (stateReason?.Code === 'ConditionalCheckFailed') return this.recordConsent(contactId, record);
+        throw error;
+      }
+    },
+
+    async consentHistory(contactId) {
+      const items: ConsentRecord[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}#CONSENT` },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) items.push(toConsentRecord(item));
+        start = out.LastEvaluatedKey;
+      } while (start !== undefined);
+      return items;
+    },
+
+    async putOnHold(contactId, hold) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: contactKeys.profile(contactId),
+            UpdateExpression: 'SET #hold = :hold, updatedAt = :at',
+            // Re-applying the same change (a redelivery) succeeds; one already acknowledged does not come back.
+            ConditionExpression:
+              'attribute_exists(pk) AND attribute_not_exists(erasedAt) AND (attribute_not_exists(#hold) OR #hold.since <= :at) ' +
+              'AND (attribute_not_exists(holdAcknowledgedUpTo) OR holdAcknowledgedUpTo < :at)',
+            ExpressionAttributeNames: { '#hold': 'hold' },
+            ExpressionAttributeValues: { ':hold': hold, ':at': hold.since },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
+    async acknowledgeHold(contactId, at) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: contactKeys.profile(contactId),
+            UpdateExpression: 'REMOVE #hold SET updatedAt = :at, holdAcknowledgedUpTo = #hold.since',
+            ConditionExpression: 'attribute_exists(#hold)',
+            ExpressionAttributeNames: { '#hold': 'hold' },
+            ExpressionAttributeValues: { ':at': at },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
+    async rotateUserId(waba, previous, current, at, parent) {
+      const old = await this.find(waba, { kind: 'user', value: previous });
+      const already = await this.find(waba, { kind: 'user', value: current });
+      const contact = old ?? already;
+      if (contact === undefined) return undefined;
+      await attachKey(waba, { kind: 'user', value: current }, contact.contactId, at);
+      const previousUserIds = [...new Set([...(contact.previousUserIds ?? []), previous])].filter((id) => id !== current);
+      const out = await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: contactKeys.profile(contact.contactId),
+          UpdateExpression: `SET userId = :current, previousUserIds = :prev, updatedAt = :at${parent === undefined ? '' : ', parentUserId = :parent'}`,
+          ExpressionAttributeValues: { ':current': current, ':prev': previousUserIds, ':at': at, ...(parent === undefined ? {} : { ':parent': parent }) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes === undefined ? contact : toProfile(out.Attributes);
+    },
+
+    async changePhone(contact, newPhone, at) {
+      const waba = contact.businessAccountId;
+      await attachKey(waba, { kind: 'phone', value: newPhone }, contact.contactId, at);
+      if (contact.phone !== undefined && contact.phone !== newPhone) {
+        // Release the old number only if it still points here: it may already belong to someone else.
+        await client
+          .send(
+            new DeleteCommand({
+              TableName,
+              Key: contactKeys.identity(waba, { kind: 'phone', value: contact.phone }),
+              ConditionExpression: 'contactId = :id',
+              ExpressionAttributeValues: { ':id': contact.contactId },
+            }),
+          )
+          .catch((error: unknown) => {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          });
+      }
+      const previousPhones = [...new Set([...(contact.previousPhones ?? []), ...(contact.phone === undefined ? [] : [contact.phone])])].filter((p) => p !== newPhone);
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: contactKeys.profile(contact.contactId),
+          UpdateExpression: 'SET phone = :p, previousPhones = :prev, updatedAt = :at',
+          ExpressionAttributeValues: { ':p': newPhone, ':prev': previousPhones, ':at': at },
+        }),
+      );
+    },
+
+    async sendContext(contactId, phoneNumberId) {
+      const out = await client.send(
+        new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}` }, ConsistentRead: true }),
+      );
+      let contact: ContactProfile | undefined;
+      let window: CustomerServiceWindow | undefined;
+      let offer: FreeEntryPointOpportunity | undefined;
+      let fep: FreeEntryPointWindow | undefined;
+      const consent: Record<ConsentCategory, ConsentState> = Object.fromEntries(CONSENT_CATEGORIES.map((c) => [c, { status: 'unknown' }])) as Record<
+        ConsentCategory,
+        ConsentState
+      >;
+      for (const item of out.Items ?? []) {
+        const sk = item['sk'] as string;
+        if (sk === 'PROFILE') contact = item['erasedAt'] === undefined ? toProfile(item) : undefined;
+        else if (sk === `WINDOW#${phoneNumberId}`) window = toWindow(item);
+        else if (sk === `FEPOFFER#${phoneNumberId}`) offer = toOffer(item);
+        else if (sk === `FEP#${phoneNumberId}`) fep = { opensAt: item['opensAt'] as number, closesAt: item['closesAt'] as number };
+        else if (sk.startsWith('CONSENT#')) {
+          const category = sk.slice('CONSENT#'.length) as ConsentCategory;
+          if (category in consent) consent[category] = toConsentState(item);
+        }
+      }
+      if (contact === undefined) return undefined;
+      return { contact, window, freeEntryPointOffer: offer, freeEntryPointWindow: fep, consent };
+    },
+
+    async erase(contact, at) {
+      const waba = contact.businessAccountId;
+      const keys: IdentityKey[] = [
+        ...[contact.userId, ...(contact.previousUserIds ?? [])].filter((v): v is string => v !== undefined).map((value) => ({ kind: 'user' as const, value })),
+        ...[contact.phone, ...(contact.previousPhones ?? [])].filter((v): v is string => v !== undefined).map((value) => ({ kind: 'phone' as const, value })),
+      ];
+      // Tombstone first: from here on the contact reads as erased, even if the clean-up below is interrupted.
+      await client.send(
+        new PutCommand({ TableName, Item: { ...contactKeys.profile(contact.contactId), contactId: contact.contactId, businessAccountId: waba, erasedAt: at } }),
+      );
+      for (const key of keys) {
+        await client
+          .send(
+            new DeleteCommand({
+              TableName,
+              Key: contactKeys.identity(waba, key),
+              ConditionExpression: 'contactId = :id',
+              ExpressionAttributeValues: { ':id': contact.contactId },
+            }),
+          )
+          .catch((error: unknown) => {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          });
+      }
+      for (const pk of [`CONTACT#${contact.contactId}`, `CONTACT#${contact.contactId}#CONSENT`]) {
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await client.send(
+            new QueryCommand({
+              TableName,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': pk },
+              ProjectionExpression: 'pk, sk',
+              ExclusiveStartKey: start,
+            }),
+          );
+          for (const item of out.Items ?? []) {
+            if (item['sk'] === 'PROFILE') continue;
+            await client.send(new DeleteCommand({ TableName, Key: { pk: item['pk'], sk: item['sk'] } }));
+          }
+          start = out.LastEvaluatedKey;
+        } while (start !== undefined);
+      }
+    },
+  };
+}
+
+function definedUser(user: ObservedUser): Partial<Pick<ContactProfile, 'userId' | 'phone' | 'parentUserId' | 'username' | 'profileName'>> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(user)) if (typeof v === 'string' && v !== '') out[k] = v;
+  return out;
+}
+
+function toProfile(item: Record<string, unknown>): ContactProfile {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as ContactProfile;
+}
+
+function toConsentState(item: Record<string, unknown>): ConsentState {
+  return { status: item['status'] as ConsentState['status'], since: item['since'] as number, source: item['source'] as ConsentState['source'], recordId: item['recordId'] as string };
+}
+
+function toConsentRecord(item: Record<string, unknown>): ConsentRecord {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as ConsentRecord;
+}
+
+function toWindow(item: Record<string, unknown>): CustomerServiceWindow {
+  return { openedAt: item['openedAt'] as number, lastInboundAt: item['lastInboundAt'] as number, closesAt: item['closesAt'] as number };
+}
+
+function toOffer(item: Record<string, unknown>): FreeEntryPointOpportunity {
+  const { pk: _pk, sk: _sk, expiresAt: _ttl, ...rest } = item;
+  return rest as unknown as FreeEntryPointOpportunity;
+}
