@@ -1,4 +1,7 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
@@ -11,6 +14,21 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 let eventBridge: EventBridgeClient | undefined;
 let s3: S3Client | undefined;
 let secretsManager: SecretsManagerClient | undefined;
+let dynamo: DynamoDBDocumentClient | undefined;
+let sqs: SQSClient | undefined;
+
+/** Document client: plain JS values in and out; undefined attributes are dropped rather than rejected. */
+export function dynamoDocumentClient(): DynamoDBDocumentClient {
+  dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return dynamo;
+}
+
+export function sqsClient(): SQSClient {
+  sqs ??= new SQSClient({});
+  return sqs;
+}
 
 export function eventBridgeClient(): EventBridgeClient {
   eventBridge ??= new EventBridgeClient({ maxAttempts: 3 });
