@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { SecretSource } from './adapters/secrets.js';
+import { CONSENT_CATEGORIES } from './domain/consent/consent.js';
+import { DEFAULT_CONTACT_SETTINGS, type ContactSettings } from './usecases/track-contact-activity.js';
 
 /** Environment variable names shared by the handlers, the CDK app and the local stack. */
 export const ENV = {
@@ -69,4 +71,62 @@ export interface VerifyWebhookConfig {
 
 export function loadVerifyWebhookConfig(env: Env): VerifyWebhookConfig {
   return Object.freeze({ verifyToken: secretSource(env, ENV.verifyTokenArn, ENV.verifyToken) });
+}
+
+const KeywordConfigSchema = z.strictObject({
+  optOut: z.array(z.string().min(1)).min(1),
+  optIn: z.array(z.string().min(1)),
+  optOutButtonPayloads: z.array(z.string().min(1)),
+  categories: z.array(z.enum(CONSENT_CATEGORIES)).min(1),
+});
+
+const ContactSettingsSchema = z.strictObject({
+  keywords: KeywordConfigSchema.partial().optional(),
+  confirmations: z.strictObject({ optOut: z.string(), optIn: z.string() }).partial().optional(),
+});
+
+/**
+ * `CONTACT_SETTINGS`: JSON `{ "default"?: Settings, "byBusinessAccount"?: { "<wabaId>": Settings } }`, where
+ * Settings overrides the keyword lists, the categories keywords apply to, and the confirmation texts.
+ */
+const ContactSettingsEnvSchema = z.strictObject({
+  default: ContactSettingsSchema.optional(),
+  byBusinessAccount: z.record(z.string().regex(/^\d+$/, 'must be a WhatsApp Business Account id'), ContactSettingsSchema).optional(),
+});
+
+export interface ContactActivityConfig {
+  readonly stateTableName: string;
+  readonly eventBusName: string;
+  readonly payloadBucketName: string;
+  readonly settingsFor: (businessAccountId: string) => ContactSettings;
+}
+
+export function loadContactActivityConfig(env: Env): ContactActivityConfig {
+  const parsed = parse(
+    z.object({ [ENV.stateTableName]: name, [ENV.eventBusName]: name, [ENV.payloadBucketName]: name, CONTACT_SETTINGS: z.string().optional() }),
+    env,
+    'track-contact-activity',
+  );
+  let settings: z.infer<typeof ContactSettingsEnvSchema> = {};
+  if (parsed['CONTACT_SETTINGS'] !== undefined && parsed['CONTACT_SETTINGS'] !== '') {
+    let json: unknown;
+    try {
+      json = JSON.parse(parsed['CONTACT_SETTINGS'] as string);
+    } catch {
+      throw new ConfigError('invalid track-contact-activity configuration: CONTACT_SETTINGS is not JSON');
+    }
+    settings = parse(ContactSettingsEnvSchema, json as Env, 'CONTACT_SETTINGS');
+  }
+  const merge = (over: z.infer<typeof ContactSettingsSchema> | undefined, base: ContactSettings): ContactSettings => ({
+    keywords: { ...base.keywords, ...over?.keywords },
+    confirmations: { ...base.confirmations, ...over?.confirmations },
+  });
+  const fallback = merge(settings.default, DEFAULT_CONTACT_SETTINGS);
+  const perBusiness = new Map(Object.entries(settings.byBusinessAccount ?? {}).map(([waba, s]) => [waba, merge(s, fallback)]));
+  return Object.freeze({
+    stateTableName: parsed[ENV.stateTableName] as string,
+    eventBusName: parsed[ENV.eventBusName] as string,
+    payloadBucketName: parsed[ENV.payloadBucketName] as string,
+    settingsFor: (waba: string) => perBusiness.get(waba) ?? fallback,
+  });
 }

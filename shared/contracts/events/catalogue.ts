@@ -29,6 +29,16 @@ export const DetailType = {
   ContactIdentityChanged: 'ContactIdentityChanged',
   ContactHoldAcknowledged: 'ContactHoldAcknowledged',
   ContactErased: 'ContactErased',
+  // Outbound: a caller's request (any source), then Relais's answer and the message's outcome.
+  SendRequested: 'SendRequested',
+  SendAccepted: 'SendAccepted',
+  SendRejected: 'SendRejected',
+  MessageSent: 'MessageSent',
+  MessageDelivered: 'MessageDelivered',
+  MessageRead: 'MessageRead',
+  MessageFailed: 'MessageFailed',
+  MessageDeadLettered: 'MessageDeadLettered',
+  SendOutcomeUncertain: 'SendOutcomeUncertain',
 } as const;
 
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];

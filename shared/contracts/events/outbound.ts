@@ -184,7 +184,8 @@ export const BsuidSchema = z
 
 const HttpsUrlSchema = z
   .url({ protocol: /^https$/, hostname: z.regexes.domain, error: 'must be an https URL with a domain name' })
-  .max(MAX_URL_LENGTH);
+  .max(MAX_URL_LENGTH)
+  .meta({ pattern: '^https://' });
 
 const MediaIdSchema = z.string().regex(/^[0-9]{1,64}$/, { error: 'must be a media id returned by the media upload API (digits)' });
 

@@ -24,6 +24,17 @@ import {
   WebhookErrorsReportedSchema,
   WebhookUpdateUnrecognisedSchema,
 } from './ingestion.js';
+import {
+  MessageDeadLetteredSchema,
+  MessageDeliveredSchema,
+  MessageFailedSchema,
+  MessageReadSchema,
+  MessageSentSchema,
+  SendAcceptedSchema,
+  SendOutcomeUncertainSchema,
+  SendRejectedSchema,
+  SendRequestDataSchema,
+} from './outbound.js';
 
 /** The `data` schema of every detail-type: the single source for validation, types and JSON Schema. */
 export const eventDataSchemas = {
@@ -47,6 +58,16 @@ export const eventDataSchemas = {
   [DetailType.ContactIdentityChanged]: ContactIdentityChangedSchema,
   [DetailType.ContactHoldAcknowledged]: ContactHoldAcknowledgedSchema,
   [DetailType.ContactErased]: ContactErasedSchema,
+  // A caller's SendRequested detail is `SendRequestSchema` (caller metadata, not EventMetadata): validate it with `parseSendRequest`.
+  [DetailType.SendRequested]: SendRequestDataSchema,
+  [DetailType.SendAccepted]: SendAcceptedSchema,
+  [DetailType.SendRejected]: SendRejectedSchema,
+  [DetailType.MessageSent]: MessageSentSchema,
+  [DetailType.MessageDelivered]: MessageDeliveredSchema,
+  [DetailType.MessageRead]: MessageReadSchema,
+  [DetailType.MessageFailed]: MessageFailedSchema,
+  [DetailType.MessageDeadLettered]: MessageDeadLetteredSchema,
+  [DetailType.SendOutcomeUncertain]: SendOutcomeUncertainSchema,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type EventData<T extends DetailType> = z.infer<(typeof eventDataSchemas)[T]>;

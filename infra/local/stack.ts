@@ -1,0 +1,191 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ENV } from '../../shared/config.js';
+import { logger } from '../../shared/logger.js';
+import { CONSUMERS, EVENT_RULES, ROUTES, TABLES, type ConsumerSpec } from '../topology.js';
+import {
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localClientConfig,
+  provisionBucket,
+  provisionFifoQueue,
+  provisionTables,
+  startDynamoDbLocal,
+  startFauxqsEmulator,
+  type RunningEmulator,
+} from './emulators.js';
+import { startLocalEventBus, type LocalEventBus } from './event-bus/server.js';
+import { startLocalHttpApi, type LambdaHttpHandler, type LocalHttpApi } from './http-api.js';
+import { startQueuePoller, type QueuePoller, type SqsHandler } from './queue-poller.js';
+
+/** Documented defaults of the local secrets; override with the same variables as the deployed stack. */
+export const LOCAL_SECRET_DEFAULTS = {
+  appSecret: 'relais-local-app-secret',
+  verifyToken: 'relais-local-verify-token',
+  accessToken: 'relais-local-access-token',
+} as const;
+
+export interface LocalStackOptions {
+  /** HTTP API port (`PORT`). 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Where every accepted event is appended (`LOCAL_EVENTS_LOG`). @default .local/events.ndjson */
+  readonly eventsLogPath?: string;
+  readonly appSecret?: string;
+  readonly verifyToken?: string;
+  readonly accessToken?: string;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly busUrl: string;
+  readonly dynamoEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly eventsLogPath: string;
+  readonly tableNames: Readonly<Record<string, string>>;
+  readonly queueUrls: Readonly<Record<string, { queueUrl: string; dlqUrl: string }>>;
+  readonly bus: LocalEventBus;
+  /** Resolves when the bus has delivered everything and every consumer is idle. */
+  whenIdle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const PREFIX = 'relais-local';
+
+/**
+ * The whole system on one machine, wired as the CDK app wires it: DynamoDB Local and fauxqs (SQS, S3),
+ * the local EventBridge bus with the app's rules, queue consumers polled like Lambda event source
+ * mappings, and the HTTP API routes, all running the same handler modules as the deployed Lambdas.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqsEmulator()]);
+    stoppers.push(() => dynamo.stop(), () => fauxqs.stop());
+
+    const tableNames = await provisionTables(dynamo.endpoint, TABLES, (spec) => `${PREFIX}-${spec.id}`);
+    const bucket = await provisionBucket(fauxqs.endpoint, `${PREFIX}-payloads`);
+    const sqs = new SQSClient(localClientConfig(fauxqs.endpoint));
+    const queues = Object.fromEntries(await Promise.all(CONSUMERS.map(async (c) => [c.id, await provisionConsumerQueue(sqs, fauxqs, c)] as const)));
+
+    const eventsLogPath = resolve(options.eventsLogPath ?? resolve(ROOT, '.local', 'events.ndjson'));
+    const busName = `${PREFIX}-bus`;
+    const bus = await startLocalEventBus({
+      busName,
+      eventsLogPath,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      // Relais publishes within the 256 KB limit every Region has; the local bus holds it to that.
+      maxEntriesBytesPerRequest: 256 * 1024,
+      rules: EVENT_RULES.map((rule) => {
+        const queue = queues[rule.target];
+        if (queue === undefined) throw new Error(`rule ${rule.id} targets unknown consumer ${rule.target}`);
+        return {
+          name: rule.id,
+          pattern: rule.pattern as never,
+          deliver: async (event) => {
+            await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: JSON.stringify(event) }));
+          },
+        };
+      }),
+    });
+    stoppers.push(() => bus.close());
+
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+      AWS_ENDPOINT_URL_S3: fauxqs.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+      S3_FORCE_PATH_STYLE: 'true',
+      [ENV.eventBusName]: busName,
+      [ENV.payloadBucketName]: bucket.bucketName,
+      [ENV.appSecret]: options.appSecret ?? LOCAL_SECRET_DEFAULTS.appSecret,
+      [ENV.verifyToken]: options.verifyToken ?? LOCAL_SECRET_DEFAULTS.verifyToken,
+      [ENV.accessToken]: options.accessToken ?? LOCAL_SECRET_DEFAULTS.accessToken,
+      ...Object.fromEntries(TABLES.map((t) => [t.envVar, tableNames[t.id]])),
+      ...Object.fromEntries(CONSUMERS.filter((c) => c.urlEnvVar !== undefined).map((c) => [c.urlEnvVar, queues[c.id]!.queueUrl])),
+    });
+
+    const pollers: QueuePoller[] = [];
+    for (const consumer of CONSUMERS) {
+      const queue = queues[consumer.id]!;
+      const poller = startQueuePoller({
+        client: sqs,
+        queueUrl: queue.queueUrl,
+        queueArn: queue.queueArn,
+        handler: await loadHandler<SqsHandler>(consumer.handler),
+        functionName: consumer.handler,
+        batchSize: consumer.batchSize,
+        maxConcurrency: Math.min(consumer.maxConcurrency, 4),
+        region: LOCAL_REGION,
+        onError: (error) => logger.error('local consumer poll failed', { consumer: consumer.id, errorMessage: error instanceof Error ? error.message : String(error) }),
+      });
+      pollers.push(poller);
+      stoppers.push(() => poller.stop());
+    }
+
+    const api: LocalHttpApi = await startLocalHttpApi({
+      routes: ROUTES,
+      loadHandler: (name) => loadHandler<LambdaHttpHandler>(name),
+      port: options.port ?? 3000,
+    });
+    stoppers.push(() => api.close());
+
+    return {
+      apiUrl: api.url,
+      busUrl: bus.url,
+      dynamoEndpoint: dynamo.endpoint,
+      sqsEndpoint: fauxqs.endpoint,
+      eventsLogPath,
+      tableNames,
+      queueUrls: Object.fromEntries(Object.entries(queues).map(([id, q]) => [id, { queueUrl: q.queueUrl, dlqUrl: q.dlqUrl }])),
+      bus,
+      async whenIdle() {
+        await bus.whenIdle();
+        await Promise.all(pollers.map((p) => p.whenIdle()));
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function loadHandler<T>(name: string): Promise<T> {
+  const module = (await import(pathToFileURL(resolve(ROOT, 'functions', `${name}.ts`)).href)) as { handler?: T };
+  if (module.handler === undefined) throw new Error(`functions/${name}.ts does not export a handler`);
+  return module.handler;
+}
+
+async function provisionConsumerQueue(sqs: SQSClient, fauxqs: RunningEmulator, consumer: ConsumerSpec) {
+  const base = `${PREFIX}-${consumer.id}`;
+  if (consumer.fifo) {
+    const q = await provisionFifoQueue(fauxqs.endpoint, `${base}.fifo`, {
+      dlqName: `${base}-dlq.fifo`,
+      maxReceiveCount: consumer.maxReceiveCount,
+      visibilityTimeout: consumer.visibilityTimeoutSeconds,
+    });
+    return { queueUrl: q.queueUrl, queueArn: q.queueArn, dlqUrl: q.dlq!.queueUrl };
+  }
+  const dlq = await createStandardQueue(sqs, `${base}-dlq`, { MessageRetentionPeriod: '1209600' });
+  const queue = await createStandardQueue(sqs, base, {
+    VisibilityTimeout: String(consumer.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: consumer.maxReceiveCount }),
+  });
+  return { ...queue, dlqUrl: dlq.queueUrl };
+}
+
+async function createStandardQueue(sqs: SQSClient, name: string, attributes: Record<string, string>) {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  return { queueUrl: QueueUrl!, queueArn: Attributes!['QueueArn']! };
+}

@@ -1,0 +1,52 @@
+import { ENV } from '../../shared/config.js';
+import { startLocalStack } from './stack.js';
+
+/**
+ * `npm start`: runs Relais locally until Ctrl-C. Configuration comes from the environment:
+ * `PORT` (HTTP API, default 3000), `LOCAL_EVENTS_LOG` (default .local/events.ndjson), and the secrets
+ * `WHATSAPP_APP_SECRET`, `WHATSAPP_VERIFY_TOKEN`, `WHATSAPP_ACCESS_TOKEN` (documented local defaults).
+ */
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    console.error(`${name} must be a port number (0-65535), got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const stack = await startLocalStack({
+  port: port('PORT', 3000),
+  ...(process.env['LOCAL_EVENTS_LOG'] ? { eventsLogPath: process.env['LOCAL_EVENTS_LOG'] } : {}),
+  ...(process.env[ENV.appSecret] ? { appSecret: process.env[ENV.appSecret] } : {}),
+  ...(process.env[ENV.verifyToken] ? { verifyToken: process.env[ENV.verifyToken] } : {}),
+  ...(process.env[ENV.accessToken] ? { accessToken: process.env[ENV.accessToken] } : {}),
+}).catch((error: unknown) => {
+  console.error(`Relais local stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the local stack…`);
+  await stack.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+console.log(
+  [
+    'Relais local stack ready',
+    `  HTTP API        ${stack.apiUrl}  (GET/POST /webhook)`,
+    `  EventBridge     ${stack.busUrl}`,
+    `  DynamoDB Local  ${stack.dynamoEndpoint}`,
+    `  SQS / S3        ${stack.sqsEndpoint}`,
+    `  Events log      ${stack.eventsLogPath}`,
+    'Press Ctrl-C to stop.',
+  ].join('\n'),
+);
