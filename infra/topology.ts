@@ -50,6 +50,17 @@ export interface RouteSpec {
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/webhook', handler: 'verify-webhook', auth: 'none' },
   { method: 'POST', path: '/webhook', handler: 'receive-webhook', auth: 'none' },
+  { method: 'GET', path: '/accounts/{businessAccountId}/contacts/{contactRef}', handler: 'get-contact', auth: 'iam' },
+  { method: 'DELETE', path: '/accounts/{businessAccountId}/contacts/{contactRef}', handler: 'erase-contact', auth: 'iam' },
+  { method: 'POST', path: '/accounts/{businessAccountId}/contacts/{contactRef}/consent', handler: 'record-consent', auth: 'iam' },
+  {
+    method: 'POST',
+    path: '/accounts/{businessAccountId}/contacts/{contactRef}/identity-acknowledgement',
+    handler: 'acknowledge-identity-change',
+    auth: 'iam',
+  },
+  { method: 'POST', path: '/accounts/{businessAccountId}/contacts/import', handler: 'import-contacts', auth: 'iam' },
+  { method: 'POST', path: '/messages', handler: 'post-message', auth: 'iam' },
 ];
 
 /** Env var names and Meta's body limit live in shared/ (handlers need them); re-exported for infra. */
@@ -73,6 +84,8 @@ export interface ConsumerSpec {
   readonly maxReceiveCount: number;
   /** Environment variable through which producers receive the queue URL, if any produce to it directly. */
   readonly urlEnvVar?: string;
+  /** Environment variable through which the consumer receives its DLQ URL, if it dead-letters itself. */
+  readonly dlqUrlEnvVar?: string;
 }
 
 export const CONTACT_ACTIVITY: ConsumerSpec = {
@@ -85,7 +98,55 @@ export const CONTACT_ACTIVITY: ConsumerSpec = {
   maxReceiveCount: 5,
 };
 
-export const CONSUMERS: readonly ConsumerSpec[] = [CONTACT_ACTIVITY];
+/** SendRequested events from any AWS service (and Relais itself) through the policy gate. */
+export const SEND_REQUESTS: ConsumerSpec = {
+  id: 'SendRequests',
+  handler: 'request-send',
+  fifo: false,
+  batchSize: 10,
+  maxConcurrency: 20,
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 5,
+};
+
+/**
+ * The two outbound lanes. FIFO, grouped by (business number, recipient): each conversation stays in order
+ * while recipients proceed in parallel. OTPs and service replies use `priority`; campaigns use `bulk`, so a
+ * 100,000-message campaign never delays them. The sender dead-letters a message itself once its retry
+ * budget is spent (the queue's own redrive is the safety net for a crashing sender).
+ */
+export const OUTBOUND_PRIORITY: ConsumerSpec = {
+  id: 'OutboundPriority',
+  handler: 'send-message',
+  fifo: true,
+  batchSize: 10,
+  maxConcurrency: 20,
+  visibilityTimeoutSeconds: 120,
+  maxReceiveCount: 50,
+  urlEnvVar: 'OUTBOUND_PRIORITY_QUEUE_URL',
+  dlqUrlEnvVar: 'OUTBOUND_PRIORITY_DLQ_URL',
+};
+
+export const OUTBOUND_BULK: ConsumerSpec = {
+  ...OUTBOUND_PRIORITY,
+  id: 'OutboundBulk',
+  maxConcurrency: 10,
+  urlEnvVar: 'OUTBOUND_BULK_QUEUE_URL',
+  dlqUrlEnvVar: 'OUTBOUND_BULK_DLQ_URL',
+};
+
+/** Meta's status webhooks move Relais's message records forward and become outcome events. */
+export const MESSAGE_STATUS: ConsumerSpec = {
+  id: 'MessageStatus',
+  handler: 'track-message-status',
+  fifo: false,
+  batchSize: 10,
+  maxConcurrency: 10,
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 5,
+};
+
+export const CONSUMERS: readonly ConsumerSpec[] = [CONTACT_ACTIVITY, SEND_REQUESTS, OUTBOUND_PRIORITY, OUTBOUND_BULK, MESSAGE_STATUS];
 
 /** An EventBridge event pattern in the JSON form EventBridge and the local bus read (`detail-type`, not `detailType`). */
 export type EventPatternJson = Readonly<Record<string, unknown>>;
@@ -117,5 +178,17 @@ export const EVENT_RULES: readonly EventRuleSpec[] = [
       detail: { data: { status: ['failed'], errors: { code: [131050] } } },
     },
     target: CONTACT_ACTIVITY.id,
+  },
+  {
+    id: 'SendRequestsFromAnySource',
+    description: 'Any AWS service (or Relais) asks for a WhatsApp message',
+    pattern: { 'detail-type': [DetailType.SendRequested] },
+    target: SEND_REQUESTS.id,
+  },
+  {
+    id: 'MessageStatusFromWebhooks',
+    description: "Meta's status webhooks update Relais's messages",
+    pattern: { source: [RELAIS_EVENT_SOURCE], 'detail-type': [DetailType.MessageStatusUpdated] },
+    target: MESSAGE_STATUS.id,
   },
 ];

@@ -1,0 +1,190 @@
+import type { MetaErrorAction } from './meta-errors.js';
+
+/**
+ * Pacing arithmetic for outbound sends (../shared/reference/whatsapp-cloud-api.md §5): retry delays, the
+ * per-number throughput token bucket and the per-recipient pair rate. Pure: time and randomness are
+ * arguments, so the adapters (DynamoDB conditional writes, SQS visibility timeouts) decide nothing.
+ */
+
+// ---------------------------------------------------------------------------------------------------------
+// Retry delays
+// ---------------------------------------------------------------------------------------------------------
+
+/** First back-off step of a `retry`: 1 s. */
+export const RETRY_BASE_MS = 1_000;
+/** Longest back-off of a `retry`: 5 min. */
+export const RETRY_CAP_MS = 5 * 60_000;
+/** Longest delay after a pair-rate error (131056): 15 min, far below SQS's 12 h visibility maximum. */
+export const PAIR_BACKOFF_CAP_MS = 15 * 60_000;
+/** Longest delay after a throughput error (130429), before jitter: the bucket does the real pacing. */
+export const NUMBER_SLOW_DOWN_CAP_MS = 5_000;
+
+export interface RetryDelayInput {
+  /** The classification's action; `fail` has no retry. */
+  readonly action: Exclude<MetaErrorAction, 'fail'>;
+  /** Which attempt just failed: 1 for the first (SQS's receive count), an integer ≥ 1. */
+  readonly attempt: number;
+  /** A uniform random number in [0, 1) (`Math.random()` in production, fixed in tests). */
+  readonly random: number;
+}
+
+/**
+ * How long to wait (ms) before the next attempt:
+ * - `retry`: exponential back-off with full jitter, `random × min(5 min, 1 s × 2^(attempt−1))`, so
+ *   concurrent senders hitting the same outage spread out;
+ * - `slow_down_pair`: Meta's 4^X seconds with X = `attempt` (4 s, 16 s, 64 s, 256 s…), capped at 15 min,
+ *   without jitter: the delay applies to one recipient's group only and must never be shorter than Meta's;
+ * - `slow_down_number`: a short jittered pause, `(0.5 + random / 2) × min(5 s, 1 s × attempt)`; the
+ *   per-number token bucket paces the retry, the jitter only keeps concurrent senders from retrying in step.
+ *
+ * The result is an integer number of milliseconds. Throws a `RangeError` for an attempt that is not an
+ * integer ≥ 1 or a `random` outside [0, 1).
+ */
+export function retryDelayMs({ action, attempt, random }: RetryDelayInput): number {
+  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`retry attempt must be an integer ≥ 1, got ${attempt}`);
+  if (!(random >= 0 && random < 1)) throw new RangeError(`retry random must be a number in [0, 1), got ${random}`);
+  switch (action) {
+    case 'retry':
+      return Math.floor(random * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (attempt - 1)));
+    case 'slow_down_pair':
+      return Math.min(PAIR_BACKOFF_CAP_MS, 1_000 * 4 ** attempt);
+    case 'slow_down_number':
+      return Math.floor((0.5 + random / 2) * Math.min(NUMBER_SLOW_DOWN_CAP_MS, 1_000 * attempt));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Per-number throughput: a token bucket
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The stored state of a token bucket: `tokens` available at `updatedAt` (epoch ms). Tokens are fractional.
+ * The adapter reads the item, calls {@link take} and writes the new state with a condition on the
+ * `updatedAt` it read, retrying on a conflict: the arithmetic here never sees two writers at once.
+ */
+export interface TokenBucket {
+  readonly tokens: number;
+  readonly updatedAt: number;
+}
+
+export interface TokenBucketConfig {
+  /** Tokens added per second: the number's throughput (Meta: 80 by default, up to 1,000). 1 to 1,000. */
+  readonly ratePerSecond: number;
+  /** Most tokens the bucket holds: the largest burst. At least 1. */
+  readonly burst: number;
+}
+
+export interface TakeResult {
+  /** Whether `count` tokens were taken. */
+  readonly granted: boolean;
+  /** The state to store: tokens taken when granted, otherwise only refilled (no need to write it). */
+  readonly bucket: TokenBucket;
+  /** 0 when granted; otherwise how long (ms, rounded up) until `count` tokens exist. */
+  readonly waitMs: number;
+}
+
+/** Float tolerance: a bucket short of a token by less than this (rounding noise) counts as full. */
+const EPSILON = 1e-9;
+
+/** Throws a `RangeError` naming the problem when the configuration is out of range. */
+export function validateTokenBucketConfig(config: TokenBucketConfig): void {
+  const { ratePerSecond, burst } = config;
+  if (!(Number.isFinite(ratePerSecond) && ratePerSecond >= 1 && ratePerSecond <= 1000)) {
+    throw new RangeError(`token bucket ratePerSecond must be between 1 and 1000 (Meta's per-number throughput range), got ${ratePerSecond}`);
+  }
+  if (!(Number.isFinite(burst) && burst >= 1)) throw new RangeError(`token bucket burst must be a number ≥ 1, got ${burst}`);
+}
+
+/**
+ * The bucket at `now`: tokens grow by `ratePerSecond` per second since `updatedAt`, up to `burst`. A
+ * bucket never written starts full. A clock behind `updatedAt` (another sender's clock ran ahead) adds
+ * nothing and keeps `updatedAt`, so the same elapsed time is never counted twice.
+ */
+export function refill(bucket: TokenBucket | undefined, now: number, config: TokenBucketConfig): TokenBucket {
+  validateTokenBucketConfig(config);
+  if (!Number.isFinite(now)) throw new RangeError(`token bucket time must be a finite number of epoch milliseconds, got ${now}`);
+  if (bucket === undefined) return { tokens: config.burst, updatedAt: now };
+  if (!Number.isFinite(bucket.tokens) || !Number.isFinite(bucket.updatedAt)) {
+    throw new RangeError(`stored token bucket is corrupt: tokens ${bucket.tokens}, updatedAt ${bucket.updatedAt}`);
+  }
+  if (now <= bucket.updatedAt) return { tokens: Math.min(config.burst, Math.max(0, bucket.tokens)), updatedAt: bucket.updatedAt };
+  const tokens = Math.min(config.burst, Math.max(0, bucket.tokens) + ((now - bucket.updatedAt) * config.ratePerSecond) / 1000);
+  return { tokens, updatedAt: now };
+}
+
+/**
+ * Takes `count` tokens (default 1) at `now` if the refilled bucket holds them; otherwise takes nothing
+ * and says how long until it will. Throws a `RangeError` when `count` is not positive or exceeds `burst`
+ * (it could never be granted).
+ */
+export function take(bucket: TokenBucket | undefined, now: number, config: TokenBucketConfig, count = 1): TakeResult {
+  validateTokenBucketConfig(config);
+  if (!(Number.isFinite(count) && count > 0)) throw new RangeError(`token bucket count must be a positive number, got ${count}`);
+  if (count > config.burst) throw new RangeError(`token bucket count ${count} exceeds burst ${config.burst}: it could never be granted`);
+  const current = refill(bucket, now, config);
+  if (current.tokens + EPSILON >= count) {
+    return { granted: true, bucket: { tokens: Math.max(0, current.tokens - count), updatedAt: current.updatedAt }, waitMs: 0 };
+  }
+  const missing = count - current.tokens;
+  // Time is counted from updatedAt, which is later than now only when another clock ran ahead.
+  const waitMs = Math.max(1, Math.ceil((missing * 1000) / config.ratePerSecond - EPSILON) + Math.max(0, current.updatedAt - now));
+  return { granted: false, bucket: current, waitMs };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Per-recipient pair rate
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The pair rate model. Meta allows 1 message per 6 s to one user, with bursts of up to 45 in 6 s that
+ * borrow from future quota ("after a burst of 20, wait about 2 min"); over it, error 131056.
+ *
+ * Relais's model is a sliding window: at most `burst` sends to a (business number, recipient) pair within
+ * any `burst × intervalMs`. From idle, `burst` messages go at once; the next waits until the first of them
+ * is `burst × intervalMs` old. With the defaults (20 and 6 s): 20 at once, then nothing for 2 min — the
+ * documented "burst of 20, wait 2 min" — and a long-run rate never above 1 per 6 s. The quota it borrows
+ * never exceeds `burst × intervalMs`, well within the 45 × 6 s Meta tolerates, so 131056 is not hit
+ * (as long as every send to the pair goes through it).
+ */
+export interface PairRateConfig {
+  /** Meta's steady pair rate: one message per this many ms. Default 6,000. */
+  readonly intervalMs: number;
+  /** Most messages sent together before pausing; 1 to 45 (Meta's largest burst). Default 20. */
+  readonly burst: number;
+}
+
+export const DEFAULT_PAIR_RATE: PairRateConfig = Object.freeze({ intervalMs: 6_000, burst: 20 });
+
+/** Meta's largest burst to one user. */
+export const MAX_PAIR_BURST = 45;
+
+/** Throws a `RangeError` naming the problem when the configuration is out of range. */
+export function validatePairRateConfig(config: PairRateConfig): void {
+  if (!(Number.isInteger(config.intervalMs) && config.intervalMs >= 1)) {
+    throw new RangeError(`pair rate intervalMs must be an integer ≥ 1, got ${config.intervalMs}`);
+  }
+  if (!(Number.isInteger(config.burst) && config.burst >= 1 && config.burst <= MAX_PAIR_BURST)) {
+    throw new RangeError(`pair rate burst must be an integer from 1 to ${MAX_PAIR_BURST} (Meta's largest burst), got ${config.burst}`);
+  }
+}
+
+/** How far back the send history of a pair matters: the caller keeps (at least) the sends within it. */
+export function pairWindowMs(config: PairRateConfig = DEFAULT_PAIR_RATE): number {
+  validatePairRateConfig(config);
+  return config.burst * config.intervalMs;
+}
+
+/**
+ * How long (ms) to wait before the next send to this (business number, recipient) pair; 0 when it may go
+ * now. `recentSendsToPair` holds when earlier sends to the pair went (epoch ms, any order); sends older
+ * than {@link pairWindowMs} are ignored, and sends stamped after `now` (another clock) count.
+ */
+export function pairDelayMs(recentSendsToPair: readonly number[], now: number, config: PairRateConfig = DEFAULT_PAIR_RATE): number {
+  const windowMs = pairWindowMs(config);
+  const inWindow = recentSendsToPair.filter((t) => t > now - windowMs).sort((a, b) => a - b);
+  if (inWindow.length < config.burst) return 0;
+  // The next send may go once only burst − 1 of these remain in its window: when send number
+  // (length − burst), counting from 0, is exactly windowMs old.
+  const mustExpire = inWindow[inWindow.length - config.burst]!;
+  return Math.max(0, mustExpire + windowMs - now);
+}

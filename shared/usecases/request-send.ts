@@ -1,0 +1,221 @@
+import { createHash } from 'node:crypto';
+import type { ContactStore } from '../adapters/contact-store.js';
+import type { MessageRecord, MessageStore } from '../adapters/message-store.js';
+import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
+import { parseSendRequest, type SendRejectionReason, type SendRequest } from '../contracts/events/outbound.js';
+import type { DomainEvent } from '../contracts/events/registry.js';
+import { canonicalJson } from '../domain/ingestion/normalise-webhook.js';
+import { UNKNOWN_CONSENT } from '../domain/consent/consent.js';
+import { decideSend, type PolicySettings } from '../domain/sending/policy.js';
+import type { TemplateRegistry } from '../domain/templates/template-registry.js';
+import { windowState } from '../domain/windows/customer-service-window.js';
+
+export interface RequestSendDeps {
+  readonly messages: MessageStore;
+  readonly contacts: ContactStore;
+  readonly templates: TemplateRegistry;
+  /** Puts the accepted message on its lane's FIFO queue (group = number + recipient). Idempotent. */
+  readonly enqueue: (record: MessageRecord) => Promise<void>;
+  readonly publish: (events: readonly DomainEvent[]) => Promise<unknown>;
+  /** The WhatsApp Business Account a phone number belongs to, when Relais knows it. */
+  readonly businessAccountOf: (phoneNumberId: string) => Promise<string | undefined>;
+  readonly policy: PolicySettings;
+  readonly newMessageId: () => string;
+  readonly now: () => number;
+}
+
+export type RequestSendResult =
+  | { readonly decision: 'accepted'; readonly messageId: string; readonly duplicate: boolean }
+  | {
+      readonly decision: 'rejected';
+      readonly messageId?: string;
+      readonly reason: SendRejectionReason;
+      readonly message: string;
+      readonly issues?: readonly string[];
+      readonly duplicate: boolean;
+    };
+
+const PRODUCER = 'request-send';
+
+/**
+ * One send request, from an event or the HTTP API, through the policy gate onto a FIFO lane.
+ * 1. Validate the request; an invalid one is refused with every problem named.
+ * 2. The idempotency key decides first: a key seen before answers what it answered then (and re-queues a
+ *    message whose enqueue may have been interrupted); the same key with another body is refused.
+ * 3. Gather the facts: contact (by BSUID or phone), window, consent, hold, template, recent marketing.
+ * 4. Decide with the pure policy gate.
+ * 5. Record the outcome (idempotency item + outbox record [+ marketing send] in one transaction).
+ * 6. Accepted: enqueue, then publish SendAccepted. Refused: publish SendRejected. Nothing is dropped.
+ */
+export async function requestSend(input: unknown, requestedBy: string, deps: RequestSendDeps): Promise<RequestSendResult> {
+  const parsed = parseSendRequest(input);
+  if (!parsed.ok) {
+    const meta = readableMetadata(input);
+    const result = { decision: 'rejected', reason: 'invalid_request', message: 'the send request is invalid', issues: parsed.issues, duplicate: false } as const;
+    const seed = `invalid:${createHash('sha256').update(canonicalJson(input ?? null)).digest('hex')}`;
+    await deps.publish([rejectedEvent(seed, meta, requestedBy, result, deps.now())]);
+    return result;
+  }
+  const request = parsed.value;
+  const requestHash = hashRequest(request);
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const existing = await deps.messages.findByIdempotencyKey(request.metadata.idempotencyKey);
+    if (existing !== undefined) return replay(existing, request, requestHash, requestedBy, deps);
+
+    const now = deps.now();
+    const data = request.data;
+    const waba = data.businessAccountId ?? (await deps.businessAccountOf(data.phoneNumberId));
+    const key = data.to !== undefined ? ({ kind: 'phone', value: data.to } as const) : ({ kind: 'user', value: data.recipientUserId! } as const);
+    const contact = waba === undefined ? undefined : await deps.contacts.find(waba, key);
+    const context = contact === undefined ? undefined : await deps.contacts.sendContext(contact.contactId, data.phoneNumberId);
+    const template =
+      data.message.type === 'template' ? await deps.templates.find(waba, data.message.name, data.message.language) : undefined;
+    const isMarketing = template?.category === 'marketing';
+    const marketing = isMarketing && contact !== undefined ? await deps.messages.marketingSends(contact.contactId) : undefined;
+
+    const decision = decideSend({
+      request: data,
+      now,
+      contact: context === undefined ? undefined : { onHold: context.contact.hold !== undefined },
+      window: windowState(context?.window, now),
+      consent: context?.consent ?? UNKNOWN_CONSENT,
+      template,
+      recentMarketingSends: marketing?.sends ?? [],
+      settings: deps.policy,
+    });
+
+    const record: MessageRecord = {
+      messageId: deps.newMessageId(),
+      idempotencyKey: request.metadata.idempotencyKey,
+      requestHash,
+      requestedBy,
+      ...(request.metadata.correlationId !== undefined ? { correlationId: request.metadata.correlationId } : {}),
+      phoneNumberId: data.phoneNumberId,
+      ...(waba !== undefined ? { businessAccountId: waba } : {}),
+      ...(contact !== undefined ? { contactId: contact.contactId } : {}),
+      recipient: data.to !== undefined ? { to: data.to } : { recipientUserId: data.recipientUserId! },
+      messageType: data.message.type,
+      category: decision.allowed ? decision.category : (template?.category ?? (data.message.type === 'template' ? 'utility' : 'service')),
+      ...(decision.allowed ? { lane: decision.lane, request: data } : { rejection: { reason: decision.reason, message: decision.message } }),
+      status: decision.allowed ? 'queued' : 'rejected',
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const capWrite =
+      decision.allowed && decision.countsTowardMarketingCap && contact !== undefined
+        ? { previous: marketing, sends: [...(marketing?.sends ?? []).filter((t) => t > now - deps.policy.marketingCap.perMs), now] }
+        : undefined;
+    const created = await deps.messages.create(record, capWrite);
+    if (created !== 'created') continue;
+    return settle(record, deps);
+  }
+  throw new Error('send request kept conflicting with concurrent requests (idempotency key or marketing cap)');
+}
+
+async function settle(record: MessageRecord, deps: RequestSendDeps): Promise<RequestSendResult> {
+  if (record.status === 'rejected') {
+    const result = { decision: 'rejected', messageId: record.messageId, reason: record.rejection!.reason as SendRejectionReason, message: record.rejection!.message, duplicate: false } as const;
+    await deps.publish([rejectedEvent(record.messageId, record, record.requestedBy, result, record.createdAt)]);
+    return result;
+  }
+  await deps.enqueue(record);
+  await deps.publish([acceptedEvent(record)]);
+  return { decision: 'accepted', messageId: record.messageId, duplicate: false };
+}
+
+async function replay(existing: MessageRecord, request: SendRequest, requestHash: string, requestedBy: string, deps: RequestSendDeps): Promise<RequestSendResult> {
+  if (existing.requestHash !== requestHash) {
+    const result = {
+      decision: 'rejected',
+      reason: 'duplicate',
+      message: 'this idempotency key was already used for a different request',
+      duplicate: true,
+    } as const;
+    await deps.publish([rejectedEvent(`reused:${request.metadata.idempotencyKey}:${requestHash}`, request.metadata, requestedBy, result, deps.now())]);
+    return result;
+  }
+  if (existing.status === 'rejected') {
+    const result = await settle(existing, deps);
+    return { ...result, duplicate: true };
+  }
+  // Re-queue only while nothing has been sent: the sender's claim makes a second copy harmless anyway.
+  if (existing.status === 'queued') await deps.enqueue(existing);
+  await deps.publish([acceptedEvent(existing)]);
+  return { decision: 'accepted', messageId: existing.messageId, duplicate: true };
+}
+
+function acceptedEvent(record: MessageRecord): DomainEvent {
+  return {
+    detailType: DetailType.SendAccepted,
+    metadata: meta(`SendAccepted:${record.messageId}`, record.createdAt, record),
+    data: {
+      messageId: record.messageId,
+      idempotencyKey: record.idempotencyKey,
+      ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
+      ...(record.requestedBy !== undefined ? { requestedBy: record.requestedBy } : {}),
+      phoneNumberId: record.phoneNumberId,
+      recipient: record.recipient,
+      messageType: record.messageType,
+      category: record.category,
+      lane: record.lane!,
+    },
+  } as DomainEvent;
+}
+
+/** `seed` makes the event id deterministic: a redelivered request yields the same event. */
+function rejectedEvent(
+  seed: string,
+  source: { idempotencyKey?: string | undefined; correlationId?: string | undefined; phoneNumberId?: string | undefined; businessAccountId?: string | undefined },
+  requestedBy: string | undefined,
+  result: { reason: SendRejectionReason; message: string; issues?: readonly string[] },
+  at: number,
+): DomainEvent {
+  return {
+    detailType: DetailType.SendRejected,
+    metadata: {
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      eventId: `SendRejected:${seed}`,
+      occurredAt: new Date(at).toISOString(),
+      producer: PRODUCER,
+      ...(source.correlationId !== undefined ? { correlationId: source.correlationId } : {}),
+      ...(source.phoneNumberId !== undefined ? { phoneNumberId: source.phoneNumberId } : {}),
+      ...(source.businessAccountId !== undefined ? { businessAccountId: source.businessAccountId } : {}),
+    },
+    data: {
+      ...(source.idempotencyKey !== undefined ? { idempotencyKey: source.idempotencyKey } : {}),
+      ...(source.correlationId !== undefined ? { correlationId: source.correlationId } : {}),
+      ...(requestedBy !== undefined ? { requestedBy } : {}),
+      reason: result.reason,
+      message: result.message,
+      ...(result.issues !== undefined ? { issues: [...result.issues] } : {}),
+    },
+  } as DomainEvent;
+}
+
+function meta(eventId: string, at: number, record: MessageRecord) {
+  return {
+    schemaVersion: EVENT_SCHEMA_VERSION,
+    eventId,
+    occurredAt: new Date(at).toISOString(),
+    producer: PRODUCER,
+    correlationId: record.correlationId ?? record.messageId,
+    phoneNumberId: record.phoneNumberId,
+    ...(record.businessAccountId !== undefined ? { businessAccountId: record.businessAccountId } : {}),
+  };
+}
+
+/** sha256 of the request data in canonical JSON: key order does not make two requests different. */
+function hashRequest(request: SendRequest): string {
+  return createHash('sha256').update(canonicalJson(request.data)).digest('hex');
+}
+
+/** The idempotency key and correlation id of an invalid request, when they are readable strings. */
+function readableMetadata(input: unknown): { idempotencyKey?: string; correlationId?: string } {
+  const metadata = (input as { metadata?: Record<string, unknown> } | undefined)?.metadata;
+  const pick = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 128 && /^[\w.:-]+$/.test(v) ? v : undefined);
+  const idempotencyKey = pick(metadata?.['idempotencyKey']);
+  const correlationId = pick(metadata?.['correlationId']);
+  return { ...(idempotencyKey !== undefined ? { idempotencyKey } : {}), ...(correlationId !== undefined ? { correlationId } : {}) };
+}

@@ -1,0 +1,196 @@
+import type { MessageRecord, MessageStore } from '../adapters/message-store.js';
+import { pairKey, type PacingStore } from '../adapters/pacing-store.js';
+import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
+import type { GraphErrorRef } from '../contracts/events/ingestion.js';
+import type { MessageFailureReason } from '../contracts/events/outbound.js';
+import type { DomainEvent } from '../contracts/events/registry.js';
+import { toGraphMessage } from '../domain/sending/graph-payload.js';
+import { classifyMetaError } from '../domain/sending/meta-errors.js';
+import { pairDelayMs, retryDelayMs, type PairRateConfig } from '../domain/sending/pacing.js';
+import type { GraphSendResult } from '../adapters/graph-api.js';
+
+export interface SendMessageDeps {
+  readonly messages: MessageStore;
+  readonly pacing: PacingStore;
+  readonly graph: { sendMessage(phoneNumberId: string, body: Record<string, unknown>): Promise<GraphSendResult> };
+  readonly publish: (events: readonly DomainEvent[]) => Promise<unknown>;
+  readonly settings: SenderSettings;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
+
+export interface SenderSettings {
+  /** Messages per second each business number may send (Meta: 80 by default, up to 1,000). */
+  readonly ratePerSecond: (phoneNumberId: string) => number;
+  readonly pairRate: PairRateConfig;
+  /** Attempts (calls that ended in a retryable error) before the message is dead-lettered. @default 8 */
+  readonly maxAttempts: number;
+  /** Waits shorter than this happen inside the invocation; longer ones go back to the queue. @default 1000 */
+  readonly inlineWaitMs: number;
+}
+
+export type SendOutcome =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'retry'; readonly delayMs: number }
+  | { readonly kind: 'dead_letter' };
+
+const PRODUCER = 'send-message';
+/** How long the per-recipient history is kept: longer than any pair-rate window. */
+const PAIR_HISTORY_MS = 10 * 60_000;
+
+/**
+ * Sends one queued message to Meta, exactly once.
+ * 1. Claim the outbox record (`queued` → `sending`) with a conditional write. A record found in `sending`
+ *    means an earlier attempt died mid-call: its outcome is unknown, so it becomes `uncertain` and waits for
+ *    Meta's status webhooks (they carry our message id in `biz_opaque_callback_data`); it is never re-sent.
+ * 2. Pace: wait for the recipient's pair rate, then take a slot of the number's throughput.
+ * 3. Call Meta. Accepted → `accepted` + MessageSent. Timeout → `uncertain` + SendOutcomeUncertain.
+ *    Refused → by Meta's code: slow down and retry, retry with back-off, or fail for good (MessageFailed).
+ * 4. After `maxAttempts` retryable failures → `dead_lettered` + MessageDeadLettered; the caller moves the
+ *    queue message to the DLQ, from where the redrive command can put it back.
+ */
+export async function sendMessage(messageId: string, deps: SendMessageDeps): Promise<SendOutcome> {
+  const claim = await deps.messages.claim(messageId, deps.now());
+  if (!claim.claimed) return settleUnclaimed(claim.record, deps);
+  const record = claim.record;
+  const request = record.request;
+  if (request === undefined) throw new Error(`message ${messageId} has no request to send`);
+  const recipient = request.to ?? request.recipientUserId!;
+  const pair = pairKey(record.phoneNumberId, recipient);
+
+  const paced = await pace(record, pair, deps);
+  if (paced !== undefined) {
+    // A wait for pacing is not a failed attempt.
+    await deps.messages.release(messageId, undefined, deps.now(), true);
+    return { kind: 'retry', delayMs: paced };
+  }
+
+  const result = await deps.graph.sendMessage(record.phoneNumberId, toGraphMessage(request, { bizOpaqueCallbackData: messageId }));
+  const now = deps.now();
+
+  if (result.outcome === 'accepted' || result.outcome === 'marked_read') {
+    const wamid = result.outcome === 'accepted' ? result.wamid : undefined;
+    const accepted =
+      wamid === undefined
+        ? await deps.messages.transition(messageId, ['sending'], 'read', now)
+        : await deps.messages.accept(messageId, wamid, now);
+    if (request.message.type !== 'markRead') await deps.pacing.recordSend(pair, now, PAIR_HISTORY_MS);
+    if (accepted !== undefined && wamid !== undefined && result.outcome === 'accepted') {
+      await deps.publish([
+        outcome(DetailType.MessageSent, accepted, now, {
+          wamid,
+          messageType: accepted.messageType,
+          category: accepted.category,
+          ...(result.messageStatus !== undefined ? { messageStatus: result.messageStatus } : {}),
+          ...(result.waId !== undefined ? { waId: result.waId } : {}),
+          ...(result.userId !== undefined ? { userId: result.userId } : {}),
+        }),
+      ]);
+    }
+    return { kind: 'done' };
+  }
+
+  if (result.outcome === 'unknown') {
+    const uncertain = await deps.messages.transition(messageId, ['sending'], 'uncertain', now, {
+      lastError: { message: `outcome unknown: ${result.cause}` },
+    });
+    if (uncertain !== undefined) {
+      await deps.publish([outcome(DetailType.SendOutcomeUncertain, uncertain, now, { since: new Date(uncertain.sendingSince ?? now).toISOString() })]);
+    }
+    return { kind: 'done' };
+  }
+
+  const error: GraphErrorRef | undefined =
+    result.error.code === undefined
+      ? undefined
+      : {
+          code: result.error.code,
+          ...(result.error.title !== undefined ? { title: result.error.title } : {}),
+          ...(result.error.details !== undefined ? { details: result.error.details } : {}),
+        };
+  const verdict = classifyMetaError({ ...(result.error.code !== undefined ? { code: result.error.code } : {}), httpStatus: result.httpStatus });
+  const lastError = { message: `Meta answered HTTP ${result.httpStatus}${error === undefined ? '' : ` with code ${error.code}`}`, ...(error !== undefined ? { error } : {}) };
+
+  if (verdict.action === 'fail') {
+    const failed = await deps.messages.transition(messageId, ['sending'], 'failed', now, { lastError });
+    if (failed !== undefined) await deps.publish([failedEvent(failed, now, verdict.reason, error, true)]);
+    return { kind: 'done' };
+  }
+
+  if (verdict.action === 'slow_down_number') await deps.pacing.pause(record.phoneNumberId, now + 1000);
+  if (record.attempts >= deps.settings.maxAttempts) {
+    const dead = await deps.messages.transition(messageId, ['sending'], 'dead_lettered', now, { lastError });
+    if (dead !== undefined) {
+      await deps.publish([outcome(DetailType.MessageDeadLettered, dead, now, { attempts: dead.attempts, lastError })]);
+    }
+    return { kind: 'dead_letter' };
+  }
+  await deps.messages.release(messageId, lastError, now);
+  return { kind: 'retry', delayMs: retryDelayMs({ action: verdict.action, attempt: record.attempts, random: deps.random }) };
+}
+
+/** Waits out short pacing delays inline; returns the delay to put the message back for, if longer. */
+async function pace(record: MessageRecord, pair: string, deps: SendMessageDeps): Promise<number | undefined> {
+  if (record.request?.message.type !== 'markRead') {
+    const pairWait = pairDelayMs(await deps.pacing.recentSends(pair), deps.now(), deps.settings.pairRate);
+    if (pairWait > deps.settings.inlineWaitMs) return pairWait;
+    if (pairWait > 0) await deps.sleep(pairWait);
+  }
+  const rate = deps.settings.ratePerSecond(record.phoneNumberId);
+  for (;;) {
+    const now = deps.now();
+    const slot = await deps.pacing.acquire(record.phoneNumberId, rate, now);
+    if (slot.granted) return undefined;
+    const wait = slot.retryAt - now;
+    if (wait > deps.settings.inlineWaitMs) return wait;
+    // Jitter spreads the senders that all woke for the same slot.
+    await deps.sleep(Math.max(1, wait) + Math.floor(deps.random() * 10));
+  }
+}
+
+async function settleUnclaimed(record: MessageRecord | undefined, deps: SendMessageDeps): Promise<SendOutcome> {
+  if (record === undefined) throw new Error('queued message has no outbox record');
+  if (record.status !== 'sending') return { kind: 'done' };
+  // An earlier attempt was cut off between claiming and recording Meta's answer.
+  const now = deps.now();
+  const uncertain = await deps.messages.transition(record.messageId, ['sending'], 'uncertain', now, {
+    lastError: { message: 'sender stopped during the call to Meta; outcome unknown' },
+  });
+  if (uncertain !== undefined) {
+    await deps.publish([outcome(DetailType.SendOutcomeUncertain, uncertain, now, { since: new Date(record.sendingSince ?? now).toISOString() })]);
+  }
+  return { kind: 'done' };
+}
+
+export function failedEvent(record: MessageRecord, at: number, reason: MessageFailureReason, error: GraphErrorRef | undefined, terminal: boolean): DomainEvent {
+  return outcome(DetailType.MessageFailed, record, at, {
+    reason,
+    terminal,
+    ...(record.wamid !== undefined ? { wamid: record.wamid } : {}),
+    ...(error !== undefined ? { error } : {}),
+  });
+}
+
+export function outcome(detailType: DetailType, record: MessageRecord, at: number, extra: Record<string, unknown>): DomainEvent {
+  return {
+    detailType,
+    metadata: {
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      eventId: `${detailType}:${record.messageId}`,
+      occurredAt: new Date(at).toISOString(),
+      producer: PRODUCER,
+      correlationId: record.correlationId ?? record.messageId,
+      phoneNumberId: record.phoneNumberId,
+      ...(record.businessAccountId !== undefined ? { businessAccountId: record.businessAccountId } : {}),
+    },
+    data: {
+      messageId: record.messageId,
+      idempotencyKey: record.idempotencyKey,
+      ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
+      ...(record.requestedBy !== undefined ? { requestedBy: record.requestedBy } : {}),
+      phoneNumberId: record.phoneNumberId,
+      ...extra,
+    },
+  } as DomainEvent;
+}
