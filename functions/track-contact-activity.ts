@@ -2,6 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDocumentClient, eventBridgeClient, s3Client } from '#shared/adapters/aws-clients.js';
 import { createContactStore } from '#shared/adapters/contact-store.js';
 import { createEventPublisher } from '#shared/adapters/event-publisher.js';
+import { createNumberRegistry, type NumberRegistry } from '#shared/adapters/number-registry.js';
 import { createS3PayloadStore, type PayloadStore } from '#shared/adapters/payload-store.js';
 import { createSendRequester } from '#shared/adapters/send-requester.js';
 import { loadContactActivityConfig } from '#shared/config.js';
@@ -10,9 +11,14 @@ import { processBusEvents } from '#shared/middleware/bus-events.js';
 import { trackContactActivity, type ContactActivity, type TrackContactActivityDeps } from '#shared/usecases/track-contact-activity.js';
 
 /** Consumer of the ContactActivity queue: inbound messages, identity changes, preferences, 131050 failures. */
-export function createTrackContactActivity(deps: TrackContactActivityDeps, payloads: PayloadStore) {
+export function createTrackContactActivity(deps: TrackContactActivityDeps, payloads: PayloadStore, numbers?: NumberRegistry) {
   return (event: SQSEvent): Promise<SQSBatchResponse> =>
-    processBusEvents(event, payloads, (busEvent) => trackContactActivity(busEvent as unknown as ContactActivity, deps));
+    processBusEvents(event, payloads, async (busEvent) => {
+      // Webhooks name both the number and its account: remember the pair for the send path.
+      const business = (busEvent.data as { business?: { phoneNumberId: string; businessAccountId: string } }).business;
+      if (business !== undefined) await numbers?.remember(business.phoneNumberId, business.businessAccountId);
+      await trackContactActivity(busEvent as unknown as ContactActivity, deps);
+    });
 }
 
 let run: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
@@ -41,6 +47,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
         settingsFor: config.settingsFor,
       },
       payloads,
+      createNumberRegistry({ client: dynamoDocumentClient(), tableName: config.stateTableName }),
     );
   }
   return run(event);

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ENV } from '../../shared/config.js';
 import { logger } from '../../shared/logger.js';
-import { CONSUMERS, EVENT_RULES, ROUTES, TABLES, type ConsumerSpec } from '../topology.js';
+import { CONSUMERS, EVENT_RULES, ROUTES, TABLES, type ConsumerSpec, type RouteSpec } from '../topology.js';
 import {
   LOCAL_ACCOUNT_ID,
   LOCAL_CREDENTIALS,
@@ -19,6 +19,9 @@ import {
 import { startLocalEventBus, type LocalEventBus } from './event-bus/server.js';
 import { startLocalHttpApi, type LambdaHttpHandler, type LocalHttpApi } from './http-api.js';
 import { startQueuePoller, type QueuePoller, type SqsHandler } from './queue-poller.js';
+import { registryTemplates, sandboxTemplates } from './local-templates.js';
+import { startSandbox, type Sandbox } from './sandbox/server.js';
+import { SEND_ENV } from '../../shared/sending-config.js';
 
 /** Documented defaults of the local secrets; override with the same variables as the deployed stack. */
 export const LOCAL_SECRET_DEFAULTS = {
@@ -30,6 +33,14 @@ export const LOCAL_SECRET_DEFAULTS = {
 export interface LocalStackOptions {
   /** HTTP API port (`PORT`). 0 picks a free one. @default 3000 */
   readonly port?: number;
+  /** Cloud API sandbox port (`SANDBOX_PORT`). 0 picks a free one. @default 3001 */
+  readonly sandboxPort?: number;
+  /** Messages per second the sandbox allows each number, and Relais paces to. @default 80 */
+  readonly throughputPerSecond?: number;
+  /** Routes to serve. @default ROUTES from infra/topology.ts */
+  readonly routes?: readonly RouteSpec[];
+  /** Extra environment for the handlers (e.g. `SEND_MAX_ATTEMPTS`), applied last. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Where every accepted event is appended (`LOCAL_EVENTS_LOG`). @default .local/events.ndjson */
   readonly eventsLogPath?: string;
   readonly appSecret?: string;
@@ -39,6 +50,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly apiUrl: string;
+  readonly sandboxUrl: string;
+  readonly sandbox: Sandbox;
   readonly busUrl: string;
   readonly dynamoEndpoint: string;
   readonly sqsEndpoint: string;
@@ -96,6 +109,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => bus.close());
 
+    const api: LocalHttpApi = await startLocalHttpApi({
+      routes: options.routes ?? ROUTES,
+      loadHandler: (name) => loadHandler<LambdaHttpHandler>(name),
+      port: options.port ?? 3000,
+    });
+    stoppers.push(() => api.close());
+
+    const secrets = {
+      appSecret: options.appSecret ?? LOCAL_SECRET_DEFAULTS.appSecret,
+      verifyToken: options.verifyToken ?? LOCAL_SECRET_DEFAULTS.verifyToken,
+      accessToken: options.accessToken ?? LOCAL_SECRET_DEFAULTS.accessToken,
+    };
+    const throughput = options.throughputPerSecond ?? 80;
+    const sandbox = await startSandbox({
+      port: options.sandboxPort ?? 3001,
+      webhookUrl: `${api.url}/webhook`,
+      appSecret: secrets.appSecret.split(',')[0]!.trim(),
+      accessToken: secrets.accessToken,
+      templates: sandboxTemplates(),
+      throughputPerSecond: throughput,
+    });
+    stoppers.push(() => sandbox.close());
+
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -107,11 +143,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       S3_FORCE_PATH_STYLE: 'true',
       [ENV.eventBusName]: busName,
       [ENV.payloadBucketName]: bucket.bucketName,
-      [ENV.appSecret]: options.appSecret ?? LOCAL_SECRET_DEFAULTS.appSecret,
-      [ENV.verifyToken]: options.verifyToken ?? LOCAL_SECRET_DEFAULTS.verifyToken,
-      [ENV.accessToken]: options.accessToken ?? LOCAL_SECRET_DEFAULTS.accessToken,
+      [ENV.appSecret]: secrets.appSecret,
+      [ENV.verifyToken]: secrets.verifyToken,
+      [ENV.accessToken]: secrets.accessToken,
+      [SEND_ENV.graphBaseUrl]: sandbox.url,
+      [SEND_ENV.graphVersion]: sandbox.graphVersion,
+      [SEND_ENV.ratePerSecond]: String(throughput),
+      [SEND_ENV.templates]: JSON.stringify(registryTemplates()),
       ...Object.fromEntries(TABLES.map((t) => [t.envVar, tableNames[t.id]])),
       ...Object.fromEntries(CONSUMERS.filter((c) => c.urlEnvVar !== undefined).map((c) => [c.urlEnvVar, queues[c.id]!.queueUrl])),
+      ...Object.fromEntries(CONSUMERS.filter((c) => c.dlqUrlEnvVar !== undefined).map((c) => [c.dlqUrlEnvVar, queues[c.id]!.dlqUrl])),
+      ...options.env,
     });
 
     const pollers: QueuePoller[] = [];
@@ -132,15 +174,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stoppers.push(() => poller.stop());
     }
 
-    const api: LocalHttpApi = await startLocalHttpApi({
-      routes: ROUTES,
-      loadHandler: (name) => loadHandler<LambdaHttpHandler>(name),
-      port: options.port ?? 3000,
-    });
-    stoppers.push(() => api.close());
 
     return {
       apiUrl: api.url,
+      sandboxUrl: sandbox.url,
+      sandbox,
       busUrl: bus.url,
       dynamoEndpoint: dynamo.endpoint,
       sqsEndpoint: fauxqs.endpoint,
@@ -149,6 +187,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queueUrls: Object.fromEntries(Object.entries(queues).map(([id, q]) => [id, { queueUrl: q.queueUrl, dlqUrl: q.dlqUrl }])),
       bus,
       async whenIdle() {
+        await sandbox.idle();
         await bus.whenIdle();
         await Promise.all(pollers.map((p) => p.whenIdle()));
       },

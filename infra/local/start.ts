@@ -3,7 +3,7 @@ import { startLocalStack } from './stack.js';
 
 /**
  * `npm start`: runs Relais locally until Ctrl-C. Configuration comes from the environment:
- * `PORT` (HTTP API, default 3000), `LOCAL_EVENTS_LOG` (default .local/events.ndjson), and the secrets
+ * `PORT` (HTTP API, default 3000), `SANDBOX_PORT` (Cloud API sandbox, default 3001), `LOCAL_EVENTS_LOG` (default .local/events.ndjson), and the secrets
  * `WHATSAPP_APP_SECRET`, `WHATSAPP_VERIFY_TOKEN`, `WHATSAPP_ACCESS_TOKEN` (documented local defaults).
  */
 function port(name: string, fallback: number): number {
@@ -19,6 +19,7 @@ function port(name: string, fallback: number): number {
 
 const stack = await startLocalStack({
   port: port('PORT', 3000),
+  sandboxPort: port('SANDBOX_PORT', 3001),
   ...(process.env['LOCAL_EVENTS_LOG'] ? { eventsLogPath: process.env['LOCAL_EVENTS_LOG'] } : {}),
   ...(process.env[ENV.appSecret] ? { appSecret: process.env[ENV.appSecret] } : {}),
   ...(process.env[ENV.verifyToken] ? { verifyToken: process.env[ENV.verifyToken] } : {}),
@@ -42,7 +43,8 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 console.log(
   [
     'Relais local stack ready',
-    `  HTTP API        ${stack.apiUrl}  (GET/POST /webhook)`,
+    `  HTTP API        ${stack.apiUrl}  (webhook, /messages, /accounts/…/contacts)`,
+    `  Cloud API       ${stack.sandboxUrl}  (sandbox; control endpoints under /_sandbox)`,
     `  EventBridge     ${stack.busUrl}`,
     `  DynamoDB Local  ${stack.dynamoEndpoint}`,
     `  SQS / S3        ${stack.sqsEndpoint}`,

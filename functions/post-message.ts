@@ -1,0 +1,41 @@
+import middy from '@middy/core';
+import { BadRequestError } from '#shared/errors.js';
+import { httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send.js';
+import { requestSendDepsFromEnvironment } from './request-send.js';
+
+const STATUS_BY_REASON: Record<string, number> = { invalid_request: 400, duplicate: 409 };
+
+/**
+ * POST /messages: the same request as a `SendRequested` event, over the IAM-authenticated HTTP API.
+ * 202 with the message id when accepted (the outcome follows as events); 400 invalid request, 409 an
+ * idempotency key reused with another body, 422 refused by policy — each with the stable reason code.
+ */
+export function createPostMessage(deps: RequestSendDeps) {
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody(event).toString('utf8'));
+    } catch {
+      throw new BadRequestError('invalid_json', 'body is not valid JSON');
+    }
+    const context = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
+    const caller = context.authorizer?.iam?.userArn ?? 'http-api';
+    const result = await requestSend(body, caller, deps);
+    if (result.decision === 'accepted') return json(202, { messageId: result.messageId, decision: 'accepted', duplicate: result.duplicate });
+    return json(STATUS_BY_REASON[result.reason] ?? 422, {
+      decision: 'rejected',
+      ...(result.messageId !== undefined ? { messageId: result.messageId } : {}),
+      error: { code: result.reason, message: result.message, ...(result.issues !== undefined ? { details: result.issues } : {}) },
+    });
+  };
+}
+
+let post: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
+
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(httpErrors())
+  .handler((event) => {
+    post ??= createPostMessage(requestSendDepsFromEnvironment());
+    return post(event);
+  });

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { dynamoDocumentClient, eventBridgeClient, s3Client, sqsClient } from '#shared/adapters/aws-clients.js';
+import { createContactStore } from '#shared/adapters/contact-store.js';
+import { createEventPublisher } from '#shared/adapters/event-publisher.js';
+import { createMessageStore } from '#shared/adapters/message-store.js';
+import { createNumberRegistry } from '#shared/adapters/number-registry.js';
+import { createOutboundQueue } from '#shared/adapters/outbound-queue.js';
+import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
+import { createStaticTemplateRegistry } from '#shared/domain/templates/template-registry.js';
+import { logger } from '#shared/logger.js';
+import { loadRequestSendConfig } from '#shared/sending-config.js';
+import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send.js';
+
+/**
+ * Consumer of the SendRequests queue: `SendRequested` events from any source, as EventBridge delivers
+ * them (the whole event in the SQS body). An unreadable body is dead-lettered; an invalid request is
+ * answered with `SendRejected`, never dropped.
+ */
+export function createRequestSendConsumer(deps: RequestSendDeps) {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const failures: string[] = [];
+    for (const record of event.Records) {
+      try {
+        const busEvent = JSON.parse(record.body) as { source?: unknown; detail?: unknown };
+        const result = await requestSend(busEvent.detail, typeof busEvent.source === 'string' ? busEvent.source : 'unknown', deps);
+        logger.info('send request decided', { decision: result.decision, messageId: result.messageId, ...(result.decision === 'rejected' ? { reason: result.reason } : {}) });
+      } catch (error) {
+        failures.push(record.messageId);
+        logger.error('send request failed', { messageId: record.messageId, errorName: error instanceof Error ? error.name : 'unknown', errorMessage: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+export function requestSendDepsFromEnvironment(): RequestSendDeps {
+  const config = loadRequestSendConfig(process.env);
+  const client = dynamoDocumentClient();
+  const publisher = createEventPublisher({
+    client: eventBridgeClient(),
+    eventBusName: config.eventBusName,
+    payloadStore: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
+  });
+  const numbers = createNumberRegistry({ client, tableName: config.stateTableName, configured: config.businessAccounts });
+  const queue = createOutboundQueue({ client: sqsClient(), priorityQueueUrl: config.priorityQueueUrl, bulkQueueUrl: config.bulkQueueUrl });
+  return {
+    messages: createMessageStore({ client, tableName: config.stateTableName }),
+    contacts: createContactStore({ client, tableName: config.stateTableName }),
+    templates: createStaticTemplateRegistry(config.templates),
+    enqueue: (record) => queue.enqueue(record),
+    publish: (events) => publisher.publish(events),
+    businessAccountOf: (phoneNumberId) => numbers.businessAccountOf(phoneNumberId),
+    policy: config.policy,
+    newMessageId: () => `m_${randomUUID()}`,
+    now: Date.now,
+  };
+}
+
+let run: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
+
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  run ??= createRequestSendConsumer(requestSendDepsFromEnvironment());
+  return run(event);
+}
