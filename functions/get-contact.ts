@@ -22,8 +22,7 @@ export function createGetContact(deps: ManageContactsDeps) {
   };
 }
 
-/** Dependencies of every Contacts API handler, from the environment (read once per process). */
-export function contactsApiDepsFromEnvironment(): ManageContactsDeps {
+function depsFromEnvironment(): ManageContactsDeps {
   const config = loadContactsApiConfig(process.env);
   const publisher = createEventPublisher({
     client: eventBridgeClient(),
@@ -42,6 +41,6 @@ let run: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
 export const handler = middy<HttpEvent, HttpResult>()
   .use(httpErrors())
   .handler((event) => {
-    run ??= createGetContact(contactsApiDepsFromEnvironment());
+    run ??= createGetContact(depsFromEnvironment());
     return run(event);
   });

@@ -23,6 +23,7 @@ export function createPostMessage(deps: RequestSendDeps) {
     const caller = context.authorizer?.iam?.userArn ?? 'http-api';
     const result = await requestSend(body, caller, deps);
     if (result.decision === 'accepted') return json(202, { messageId: result.messageId, decision: 'accepted', duplicate: result.duplicate });
+    if (result.decision === 'deferred') throw new Error('the HTTP API never defers');
     return json(STATUS_BY_REASON[result.reason] ?? 422, {
       decision: 'rejected',
       ...(result.messageId !== undefined ? { messageId: result.messageId } : {}),

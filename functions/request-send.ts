@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDocumentClient, eventBridgeClient, s3Client, sqsClient } from '#shared/adapters/aws-clients.js';
 import { createContactStore } from '#shared/adapters/contact-store.js';
@@ -10,6 +11,9 @@ import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
 import { createStaticTemplateRegistry } from '#shared/domain/templates/template-registry.js';
 import { logger } from '#shared/logger.js';
 import { loadRequestSendConfig } from '#shared/sending-config.js';
+
+/** The consumer's own queue, to defer a request by changing its visibility. */
+const SEND_REQUESTS_QUEUE_URL = 'SEND_REQUESTS_QUEUE_URL';
 import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send.js';
 
 /**
@@ -17,13 +21,24 @@ import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send
  * them (the whole event in the SQS body). An unreadable body is dead-lettered; an invalid request is
  * answered with `SendRejected`, never dropped.
  */
-export function createRequestSendConsumer(deps: RequestSendDeps) {
+/** Receives during which a closed window may still be one not yet recorded (about 2 s apart). */
+const WINDOW_GRACE_RECEIVES = 3;
+
+export function createRequestSendConsumer(deps: RequestSendDeps, deferral: { sqs: SQSClient; queueUrl: string } | undefined) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const failures: string[] = [];
     for (const record of event.Records) {
       try {
         const busEvent = JSON.parse(record.body) as { source?: unknown; detail?: unknown };
-        const result = await requestSend(busEvent.detail, typeof busEvent.source === 'string' ? busEvent.source : 'unknown', deps);
+        const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
+        const result = await requestSend(busEvent.detail, typeof busEvent.source === 'string' ? busEvent.source : 'unknown', deps, {
+          deferIfWindowUnknown: deferral !== undefined && receives < WINDOW_GRACE_RECEIVES,
+        });
+        if (result.decision === 'deferred') {
+          await deferral!.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: deferral!.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 2 }));
+          failures.push(record.messageId);
+          continue;
+        }
         logger.info('send request decided', { decision: result.decision, messageId: result.messageId, ...(result.decision === 'rejected' ? { reason: result.reason } : {}) });
       } catch (error) {
         failures.push(record.messageId);
@@ -60,6 +75,7 @@ export function requestSendDepsFromEnvironment(): RequestSendDeps {
 let run: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  run ??= createRequestSendConsumer(requestSendDepsFromEnvironment());
+  const queueUrl = process.env[SEND_REQUESTS_QUEUE_URL];
+  run ??= createRequestSendConsumer(requestSendDepsFromEnvironment(), queueUrl === undefined || queueUrl === '' ? undefined : { sqs: sqsClient(), queueUrl });
   return run(event);
 }

@@ -107,6 +107,7 @@ export const SEND_REQUESTS: ConsumerSpec = {
   maxConcurrency: 20,
   visibilityTimeoutSeconds: 60,
   maxReceiveCount: 5,
+  urlEnvVar: 'SEND_REQUESTS_QUEUE_URL',
 };
 
 /**

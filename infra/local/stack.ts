@@ -59,8 +59,11 @@ export interface LocalStack {
   readonly tableNames: Readonly<Record<string, string>>;
   readonly queueUrls: Readonly<Record<string, { queueUrl: string; dlqUrl: string }>>;
   readonly bus: LocalEventBus;
-  /** Resolves when the bus has delivered everything and every consumer is idle. */
-  whenIdle(): Promise<void>;
+  /**
+   * Resolves when the sandbox has sent its webhooks, the bus has delivered everything, no queue holds a
+   * message (visible, in flight or delayed) and every consumer is idle.
+   */
+  whenIdle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -186,10 +189,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableNames,
       queueUrls: Object.fromEntries(Object.entries(queues).map(([id, q]) => [id, { queueUrl: q.queueUrl, dlqUrl: q.dlqUrl }])),
       bus,
-      async whenIdle() {
-        await sandbox.idle();
-        await bus.whenIdle();
-        await Promise.all(pollers.map((p) => p.whenIdle()));
+      async whenIdle(timeoutMs = 60_000) {
+        const deadline = Date.now() + timeoutMs;
+        // Quiet twice in a row: a delivery in flight may enqueue work that another consumer then takes.
+        for (let quiet = 0; quiet < 2; ) {
+          if (Date.now() > deadline) throw new Error(`local stack still busy after ${timeoutMs} ms`);
+          await sandbox.idle();
+          await bus.whenIdle();
+          await Promise.all(pollers.map((p) => p.whenIdle()));
+          const depth = await queuedMessages(sqs, Object.values(queues).map((q) => q.queueUrl));
+          quiet = depth === 0 ? quiet + 1 : 0;
+          await new Promise((r) => setTimeout(r, depth === 0 ? 50 : 100));
+        }
       },
       stop,
     };
@@ -197,6 +208,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     throw error;
   }
+}
+
+async function queuedMessages(sqs: SQSClient, queueUrls: readonly string[]): Promise<number> {
+  const counts = await Promise.all(
+    queueUrls.map(async (QueueUrl) => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+        }),
+      );
+      return (
+        Number(Attributes['ApproximateNumberOfMessages'] ?? 0) +
+        Number(Attributes['ApproximateNumberOfMessagesNotVisible'] ?? 0) +
+        Number(Attributes['ApproximateNumberOfMessagesDelayed'] ?? 0)
+      );
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 async function loadHandler<T>(name: string): Promise<T> {

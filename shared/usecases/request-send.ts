@@ -26,6 +26,8 @@ export interface RequestSendDeps {
 
 export type RequestSendResult =
   | { readonly decision: 'accepted'; readonly messageId: string; readonly duplicate: boolean }
+  /** Nothing recorded: ask again shortly (see `deferIfWindowUnknown`). */
+  | { readonly decision: 'deferred'; readonly messageId?: undefined; readonly reason: 'window_closed' }
   | {
       readonly decision: 'rejected';
       readonly messageId?: string;
@@ -47,7 +49,20 @@ const PRODUCER = 'request-send';
  * 5. Record the outcome (idempotency item + outbox record [+ marketing send] in one transaction).
  * 6. Accepted: enqueue, then publish SendAccepted. Refused: publish SendRejected. Nothing is dropped.
  */
-export async function requestSend(input: unknown, requestedBy: string, deps: RequestSendDeps): Promise<RequestSendResult> {
+export async function requestSend(
+  input: unknown,
+  requestedBy: string,
+  deps: RequestSendDeps,
+  options: {
+    /**
+     * A service often answers a customer message as soon as it sees `MessageReceived`, possibly before the
+     * contacts consumer has recorded the window that message opened. With this set, a free-form request
+     * that finds the window closed is deferred (nothing recorded) so the caller can ask again shortly;
+     * the event consumer does so for its first few receives, then lets the refusal stand.
+     */
+    deferIfWindowUnknown?: boolean;
+  } = {},
+): Promise<RequestSendResult> {
   const parsed = parseSendRequest(input);
   if (!parsed.ok) {
     const meta = readableMetadata(input);
@@ -85,6 +100,10 @@ export async function requestSend(input: unknown, requestedBy: string, deps: Req
       settings: deps.policy,
     });
 
+    if (!decision.allowed && decision.reason === 'window_closed' && options.deferIfWindowUnknown === true) {
+      return { decision: 'deferred', reason: 'window_closed' };
+    }
+
     const record: MessageRecord = {
       messageId: deps.newMessageId(),
       idempotencyKey: request.metadata.idempotencyKey,
@@ -114,7 +133,7 @@ export async function requestSend(input: unknown, requestedBy: string, deps: Req
   throw new Error('send request kept conflicting with concurrent requests (idempotency key or marketing cap)');
 }
 
-async function settle(record: MessageRecord, deps: RequestSendDeps): Promise<RequestSendResult> {
+async function settle(record: MessageRecord, deps: RequestSendDeps): Promise<Exclude<RequestSendResult, { decision: 'deferred' }>> {
   if (record.status === 'rejected') {
     const result = { decision: 'rejected', messageId: record.messageId, reason: record.rejection!.reason as SendRejectionReason, message: record.rejection!.message, duplicate: false } as const;
     await deps.publish([rejectedEvent(record.messageId, record, record.requestedBy, result, record.createdAt)]);

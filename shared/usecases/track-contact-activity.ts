@@ -179,23 +179,82 @@ async function onIdentityChange(change: UserIdentityChanged, deps: TrackContactA
   const { business } = change;
   const at = change.timestamp * 1000;
   if (change.change === 'user_changed_user_id') {
-    if (change.user.userId === undefined || change.newUserId === undefined) return;
-    const contact = await deps.contacts.rotateUserId(business.businessAccountId, change.user.userId, change.newUserId, at, change.newParentUserId);
+    if (change.newUserId === undefined) return;
+    const contact = await rotateFromSystemMessage(change, change.newUserId, at, deps);
     if (contact === undefined) return;
     await deps.publish([identityEvent(contact, change.change, false, at, change.wamid)]);
     return;
   }
-  const contact = await deps.contacts.resolve(business.businessAccountId, observed(change.user), at);
-  if (contact === undefined) return;
   const newPhone = change.newWaId === undefined ? undefined : phoneFromWaId(change.newWaId);
+  const contact = await contactChangingNumber(change, newPhone, at, deps);
+  if (contact === undefined) return;
   if (newPhone !== undefined) await deps.contacts.changePhone(contact, newPhone, at);
   const held = await deps.contacts.putOnHold(contact.contactId, { reason: change.change, since: at, eventId: change.wamid });
   await deps.publish([identityEvent(contact, change.change, held, at, change.wamid)]);
 }
 
+/**
+ * `user_changed_user_id` names the sender by the BSUID being replaced or, as in Meta's example, by phone only:
+ * then the contact that phone points at is the one whose BSUID rotates (or gets its first one).
+ */
+async function rotateFromSystemMessage(change: UserIdentityChanged, newUserId: string, at: number, deps: TrackContactActivityDeps): Promise<ContactProfile | undefined> {
+  const waba = change.business.businessAccountId;
+  if (change.user.userId !== undefined) {
+    const rotated = await deps.contacts.rotateUserId(waba, change.user.userId, newUserId, at, change.newParentUserId);
+    if (rotated !== undefined) return rotated;
+  }
+  return rotateByPhone(waba, change.user.waId, newUserId, at, change.newParentUserId, deps);
+}
+
+/**
+ * A BSUID rotation for a contact Relais knows by phone but not by the previous BSUID (known from before the
+ * username era, or the previous BSUID was never seen): the phone names the contact, which takes the new BSUID.
+ * Without this a later BSUID-only message would start a second contact without the first one's consent.
+ */
+async function rotateByPhone(
+  waba: string,
+  waId: string | undefined,
+  newUserId: string,
+  at: number,
+  newParentUserId: string | undefined,
+  deps: TrackContactActivityDeps,
+): Promise<ContactProfile | undefined> {
+  const phone = waId === undefined ? undefined : phoneFromWaId(waId);
+  if (phone === undefined) return undefined;
+  const contact = await deps.contacts.find(waba, { kind: 'phone', value: phone });
+  if (contact === undefined) return undefined;
+  if (contact.userId !== undefined) return deps.contacts.rotateUserId(waba, contact.userId, newUserId, at, newParentUserId);
+  return deps.contacts.resolve(waba, { userId: newUserId, phone, parentUserId: newParentUserId }, at);
+}
+
+/**
+ * The contact an identity change is about. A redelivered number change names the old number, which the first
+ * delivery released: the contact is then the one that moved to the new number from it (resolving the old number
+ * would create a stranger and hand it the new number).
+ */
+async function contactChangingNumber(
+  change: UserIdentityChanged,
+  newPhone: string | undefined,
+  at: number,
+  deps: TrackContactActivityDeps,
+): Promise<ContactProfile | undefined> {
+  const waba = change.business.businessAccountId;
+  const user = observed(change.user);
+  if (user.userId === undefined && user.phone !== undefined && newPhone !== undefined && newPhone !== user.phone) {
+    const stillThere = await deps.contacts.find(waba, { kind: 'phone', value: user.phone });
+    if (stillThere === undefined) {
+      const moved = await deps.contacts.find(waba, { kind: 'phone', value: newPhone });
+      if (moved?.previousPhones?.includes(user.phone) === true) return moved;
+    }
+  }
+  return deps.contacts.resolve(waba, user, at);
+}
+
 async function onUserIdRotation(update: UserIdChanged, deps: TrackContactActivityDeps): Promise<void> {
   const at = update.timestamp * 1000;
-  const contact = await deps.contacts.rotateUserId(update.businessAccountId, update.previousUserId, update.currentUserId, at, update.currentParentUserId);
+  const contact =
+    (await deps.contacts.rotateUserId(update.businessAccountId, update.previousUserId, update.currentUserId, at, update.currentParentUserId)) ??
+    (await rotateByPhone(update.businessAccountId, update.waId, update.currentUserId, at, update.currentParentUserId, deps));
   if (contact === undefined) return;
   await deps.publish([identityEvent(contact, 'user_id_update', false, at, `${update.previousUserId}:${update.currentUserId}`)]);
 }

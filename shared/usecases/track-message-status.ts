@@ -3,20 +3,13 @@ import { DetailType } from '../contracts/events/catalogue.js';
 import type { MessageStatusUpdated } from '../contracts/events/ingestion.js';
 import type { DomainEvent } from '../contracts/events/registry.js';
 import { classifyMetaError } from '../domain/sending/meta-errors.js';
-import { advanceStatus, type MessageStatus } from '../domain/sending/message-status.js';
+import { advanceStatus, outcomeEventFor, type MessageStatus } from '../domain/sending/message-status.js';
 import { failedEvent, outcome } from './send-message.js';
 
 export interface TrackMessageStatusDeps {
   readonly messages: MessageStore;
   readonly publish: (events: readonly DomainEvent[]) => Promise<unknown>;
 }
-
-const OUTCOME_EVENT: Partial<Record<OutboxStatus, DetailType>> = {
-  sent: DetailType.MessageSent,
-  delivered: DetailType.MessageDelivered,
-  read: DetailType.MessageRead,
-  played: DetailType.MessageRead,
-};
 
 /**
  * Moves a message's status forward from Meta's status webhooks (at least once, in any order).
@@ -47,17 +40,15 @@ export async function trackMessageStatus(update: MessageStatusUpdated, deps: Tra
   }
 
   const occurredAt = update.timestamp * 1000;
-  if (incoming === 'failed') {
+  // On a redelivery (nothing changed) the same event is published again: same id, consumers drop it.
+  const detailType = outcomeEventFor({ previous: changed ? (record.status as MessageStatus) : undefined, next: current.status as MessageStatus, changed: true });
+  if (detailType === undefined) return;
+  if (detailType === DetailType.MessageFailed) {
     const error = update.errors?.[0];
     const verdict = classifyMetaError({ ...(error?.code !== undefined ? { code: error.code } : {}) });
     await deps.publish([failedEvent(current, occurredAt, verdict.reason, error, true)]);
     return;
   }
-  const detailType = OUTCOME_EVENT[incoming];
-  if (detailType === undefined) return;
-  // MessageSent was already published when Meta's API accepted the message; the `sent` webhook only
-  // publishes it for a message whose API answer was lost (uncertain).
-  if (detailType === DetailType.MessageSent && record.status !== 'uncertain') return;
   await deps.publish([
     outcome(detailType, current, occurredAt, {
       wamid: update.wamid,

@@ -105,7 +105,8 @@ export function classifyMetaError(error: { code?: number | undefined; httpStatus
   const { code, httpStatus } = error;
   const serverError = httpStatus !== undefined && httpStatus >= 500 && httpStatus <= 599;
   if (code === undefined) {
-    if (httpStatus === undefined || serverError) return RETRY_UNAVAILABLE;
+    // No status, or 0 (the connection was never made, so nothing was sent): safe to retry.
+    if (httpStatus === undefined || httpStatus === 0 || serverError) return RETRY_UNAVAILABLE;
     if (httpStatus === 429) return RETRY_RATE_LIMITED;
     if (httpStatus === 401 || httpStatus === 403) return fail('authorisation_failed');
     return fail('meta_error');

@@ -24,8 +24,11 @@ export interface RetryDelayInput {
   readonly action: Exclude<MetaErrorAction, 'fail'>;
   /** Which attempt just failed: 1 for the first (SQS's receive count), an integer ≥ 1. */
   readonly attempt: number;
-  /** A uniform random number in [0, 1) (`Math.random()` in production, fixed in tests). */
-  readonly random: number;
+  /**
+   * A uniform random number in [0, 1), or a source of them (`Math.random` in production, fixed in tests).
+   * A source is called at most once, and not at all for `slow_down_pair`.
+   */
+  readonly random: number | (() => number);
 }
 
 /**
@@ -42,14 +45,18 @@ export interface RetryDelayInput {
  */
 export function retryDelayMs({ action, attempt, random }: RetryDelayInput): number {
   if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`retry attempt must be an integer ≥ 1, got ${attempt}`);
-  if (!(random >= 0 && random < 1)) throw new RangeError(`retry random must be a number in [0, 1), got ${random}`);
+  const draw = (): number => {
+    const value = typeof random === 'function' ? random() : random;
+    if (!(value >= 0 && value < 1)) throw new RangeError(`retry random must be a number in [0, 1), got ${value}`);
+    return value;
+  };
   switch (action) {
     case 'retry':
-      return Math.floor(random * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (attempt - 1)));
+      return Math.floor(draw() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (attempt - 1)));
     case 'slow_down_pair':
       return Math.min(PAIR_BACKOFF_CAP_MS, 1_000 * 4 ** attempt);
     case 'slow_down_number':
-      return Math.floor((0.5 + random / 2) * Math.min(NUMBER_SLOW_DOWN_CAP_MS, 1_000 * attempt));
+      return Math.floor((0.5 + draw() / 2) * Math.min(NUMBER_SLOW_DOWN_CAP_MS, 1_000 * attempt));
   }
 }
 

@@ -86,12 +86,21 @@ export function createStaticTemplateRegistry(templates: readonly TemplateInfo[])
 
 const PARAMETER_NAME = /^[a-z_][a-z0-9_]{0,127}$/;
 
+/** "is required" for a missing field, `otherwise` for a value of the wrong type. */
+function requiredOr(otherwise: string) {
+  return { error: (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : otherwise) };
+}
+
 const TemplateInfoSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9_]{1,512}$/, { error: 'must be 1 to 512 lowercase letters, digits or _' }),
-    language: z.string().regex(/^[a-z]{2,3}(?:[_-][A-Z]{2})?$/, { error: 'must be a template language code such as fr, en_US or pt_BR' }),
-    status: z.string().regex(/^[A-Z][A-Z_]{0,63}$/, { error: "must be Meta's status in capitals, e.g. APPROVED, PAUSED or DISABLED" }),
-    category: z.enum(['marketing', 'utility', 'authentication'], { error: 'must be one of marketing, utility, authentication' }),
+    name: z.string(requiredOr('must be a string')).regex(/^[a-z0-9_]{1,512}$/, { error: 'must be 1 to 512 lowercase letters, digits or _' }),
+    language: z
+      .string(requiredOr('must be a string'))
+      .regex(/^[a-z]{2,3}(?:[_-][A-Z]{2})?$/, { error: 'must be a template language code such as fr, en_US or pt_BR' }),
+    status: z
+      .string(requiredOr('must be a string'))
+      .regex(/^[A-Z][A-Z_]{0,63}$/, { error: "must be Meta's status in capitals, e.g. APPROVED, PAUSED or DISABLED" }),
+    category: z.enum(['marketing', 'utility', 'authentication'], requiredOr('must be one of marketing, utility, authentication')),
     parameterFormat: z.enum(['positional', 'named'], { error: 'must be positional or named' }).optional(),
     parameters: z
       .strictObject({
@@ -146,8 +155,9 @@ export function parseTemplateRegistryConfig(json: string): TemplateInfo[] {
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const [index, ...rest] = issue.path;
-      if (typeof index !== 'number') return describeIssues([issue])[0]!;
-      return `${entryLabel(raw, index)}: ${describeIssues([{ path: rest, message: issue.message }])[0]!}`;
+      if (typeof index !== 'number') return issue.path.length === 0 ? issue.message : describeIssues([issue])[0]!;
+      const problem = rest.length === 0 ? issue.message : describeIssues([{ path: rest, message: issue.message }])[0]!;
+      return `${entryLabel(raw, index)}: ${problem}`;
     });
     throw new Error(`template registry config: ${lines.join('; ')}`);
   }

@@ -1,0 +1,62 @@
+import middy from '@middy/core';
+import { dynamoDocumentClient, eventBridgeClient, s3Client } from '#shared/adapters/aws-clients.js';
+import { createContactStore } from '#shared/adapters/contact-store.js';
+import { createEventPublisher } from '#shared/adapters/event-publisher.js';
+import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
+import { loadContactsApiConfig } from '#shared/config.js';
+import {
+  AcknowledgeIdentityBodySchema,
+  ContactPathSchema,
+  iso,
+  parseJsonBody,
+  parseRequest,
+  requireIamActor,
+  type AcknowledgeIdentityResponse,
+} from '#shared/contracts/http/contacts.js';
+import { httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { acknowledgeIdentityChange, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
+
+/**
+ * POST /accounts/{businessAccountId}/contacts/{contactRef}/identity-acknowledgement, body `{ note? }` (may be
+ * empty): an operator confirms the person behind a changed number or identity, which lifts the hold on
+ * business-initiated sends. 200 with the cleared hold; 409 when the contact has none.
+ */
+export function createAcknowledgeIdentityChange(deps: ManageContactsDeps) {
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    const path = parseRequest(ContactPathSchema, event.pathParameters ?? {});
+    const body = parseRequest(AcknowledgeIdentityBodySchema, parseJsonBody(rawBody(event).toString('utf8'), { emptyIsObject: true }));
+    const actor = requireIamActor(event.requestContext);
+    const result = await acknowledgeIdentityChange({ businessAccountId: path.businessAccountId, ref: path.contactRef, note: body.note, actor }, deps);
+    const response: AcknowledgeIdentityResponse = {
+      contactId: result.contactId,
+      acknowledged: { reason: result.hold.reason, since: iso(result.hold.since), eventId: result.hold.eventId },
+      acknowledgedAt: iso(result.acknowledgedAt),
+      actor: result.actor,
+      ...(result.note === undefined ? {} : { note: result.note }),
+    };
+    return json(200, response);
+  };
+}
+
+function depsFromEnvironment(): ManageContactsDeps {
+  const config = loadContactsApiConfig(process.env);
+  const publisher = createEventPublisher({
+    client: eventBridgeClient(),
+    eventBusName: config.eventBusName,
+    payloadStore: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
+  });
+  return {
+    contacts: createContactStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }),
+    publish: (events) => publisher.publish(events),
+    now: Date.now,
+  };
+}
+
+let run: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
+
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(httpErrors())
+  .handler((event) => {
+    run ??= createAcknowledgeIdentityChange(depsFromEnvironment());
+    return run(event);
+  });

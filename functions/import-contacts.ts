@@ -1,0 +1,58 @@
+import middy from '@middy/core';
+import { dynamoDocumentClient, eventBridgeClient, s3Client } from '#shared/adapters/aws-clients.js';
+import { createContactStore } from '#shared/adapters/contact-store.js';
+import { createEventPublisher } from '#shared/adapters/event-publisher.js';
+import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
+import { loadContactsApiConfig } from '#shared/config.js';
+import { AccountPathSchema, parseRequest, requireIamActor } from '#shared/contracts/http/contacts.js';
+import { header, httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { importContacts, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
+
+/**
+ * POST /accounts/{businessAccountId}/contacts/import: contacts (and optionally one consent each) from JSON
+ * lines (`application/x-ndjson`) or CSV (`text/csv`, header row), at most 1,000 rows and 1 MB. Every row is
+ * validated first: any invalid row answers 422 with a report of the invalid rows and nothing is written.
+ * Otherwise 200 with one result per row. Posting the same file again changes nothing.
+ */
+export function createImportContacts(deps: ManageContactsDeps) {
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    const { businessAccountId } = parseRequest(AccountPathSchema, event.pathParameters ?? {});
+    const actor = requireIamActor(event.requestContext);
+    const outcome = await importContacts({ businessAccountId, contentType: header(event, 'content-type'), body: rawBody(event), actor }, deps);
+    if (!outcome.valid) {
+      const details = outcome.rows.flatMap((r) => r.problems.map((p) => `row ${r.row} (line ${r.line}): ${p}`));
+      return json(422, {
+        error: {
+          code: 'invalid_rows',
+          message: `${outcome.rows.length} of ${outcome.total} rows are invalid; nothing was imported`,
+          details: details.length > 20 ? [...details.slice(0, 20), `… and ${details.length - 20} more`] : details,
+        },
+        rows: outcome.rows,
+      });
+    }
+    return json(200, { imported: outcome.rows.length, rows: outcome.rows });
+  };
+}
+
+function depsFromEnvironment(): ManageContactsDeps {
+  const config = loadContactsApiConfig(process.env);
+  const publisher = createEventPublisher({
+    client: eventBridgeClient(),
+    eventBusName: config.eventBusName,
+    payloadStore: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
+  });
+  return {
+    contacts: createContactStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }),
+    publish: (events) => publisher.publish(events),
+    now: Date.now,
+  };
+}
+
+let run: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
+
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(httpErrors())
+  .handler((event) => {
+    run ??= createImportContacts(depsFromEnvironment());
+    return run(event);
+  });

@@ -1,0 +1,65 @@
+import middy from '@middy/core';
+import { dynamoDocumentClient, eventBridgeClient, s3Client } from '#shared/adapters/aws-clients.js';
+import { createContactStore } from '#shared/adapters/contact-store.js';
+import { createEventPublisher } from '#shared/adapters/event-publisher.js';
+import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
+import { loadContactsApiConfig } from '#shared/config.js';
+import {
+  consentRecordView,
+  consentStateView,
+  ContactPathSchema,
+  IdempotencyHeaderSchema,
+  parseJsonBody,
+  parseRequest,
+  recordConsentBodySchema,
+  requireIamActor,
+  type RecordConsentResponse,
+} from '#shared/contracts/http/contacts.js';
+import { header, httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { recordConsent, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
+
+/**
+ * POST /accounts/{businessAccountId}/contacts/{contactRef}/consent: records an opt-in or opt-out with its
+ * evidence, by the IAM caller. 201 with the record and the category's resulting state; 200 when the
+ * `Idempotency-Key` was already used for the same request (nothing written again).
+ */
+export function createRecordConsent(deps: ManageContactsDeps) {
+  return async (event: HttpEvent): Promise<HttpResult> => {
+    const path = parseRequest(ContactPathSchema, event.pathParameters ?? {});
+    const { 'Idempotency-Key': idempotencyKey } = parseRequest(IdempotencyHeaderSchema, { 'Idempotency-Key': header(event, 'idempotency-key') });
+    const body = parseRequest(recordConsentBodySchema(deps.now()), parseJsonBody(rawBody(event).toString('utf8')));
+    const actor = requireIamActor(event.requestContext);
+    const result = await recordConsent({ businessAccountId: path.businessAccountId, ref: path.contactRef, ...body, idempotencyKey, actor }, deps);
+    const response: RecordConsentResponse = {
+      contactId: result.contactId,
+      contactCreated: result.contactCreated,
+      record: consentRecordView(result.record),
+      outcome: result.outcome,
+      current: consentStateView(result.current),
+    };
+    return json(result.replayed ? 200 : 201, response);
+  };
+}
+
+function depsFromEnvironment(): ManageContactsDeps {
+  const config = loadContactsApiConfig(process.env);
+  const publisher = createEventPublisher({
+    client: eventBridgeClient(),
+    eventBusName: config.eventBusName,
+    payloadStore: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
+  });
+  return {
+    contacts: createContactStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }),
+    publish: (events) => publisher.publish(events),
+    now: Date.now,
+  };
+}
+
+let run: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
+
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(httpErrors())
+  .handler((event) => {
+    run ??= createRecordConsent(depsFromEnvironment());
+    return run(event);
+  });
