@@ -1,0 +1,299 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_PAIR_RATE,
+  pairDelayMs,
+  pairWindowMs,
+  refill,
+  retryDelayMs,
+  take,
+  type TokenBucket,
+  type TokenBucketConfig,
+} from '#shared/domain/sending/pacing.js';
+
+const T0 = Date.parse('2026-11-21T09:00:00Z');
+const S = 1000;
+const MIN = 60 * S;
+
+describe('retryDelayMs', () => {
+  it('backs off exponentially from 1 s with full jitter for retry', () => {
+    expect(retryDelayMs({ action: 'retry', attempt: 1, random: 0.999999 })).toBe(999);
+    expect(retryDelayMs({ action: 'retry', attempt: 2, random: 0.5 })).toBe(1000);
+    expect(retryDelayMs({ action: 'retry', attempt: 4, random: 0.5 })).toBe(4000);
+    expect(retryDelayMs({ action: 'retry', attempt: 3, random: 0 })).toBe(0);
+  });
+
+  it('caps retry back-off at 5 min, even for very late attempts', () => {
+    expect(retryDelayMs({ action: 'retry', attempt: 20, random: 0.5 })).toBe(150_000);
+    expect(retryDelayMs({ action: 'retry', attempt: 5000, random: 0.999 })).toBeLessThanOrEqual(5 * MIN);
+  });
+
+  it("waits Meta's 4^X seconds after a pair-rate error, capped at 15 min, without jitter", () => {
+    expect(retryDelayMs({ action: 'slow_down_pair', attempt: 1, random: 0.9 })).toBe(4 * S);
+    expect(retryDelayMs({ action: 'slow_down_pair', attempt: 2, random: 0 })).toBe(16 * S);
+    expect(retryDelayMs({ action: 'slow_down_pair', attempt: 4, random: 0.3 })).toBe(256 * S);
+    expect(retryDelayMs({ action: 'slow_down_pair', attempt: 5, random: 0.3 })).toBe(15 * MIN);
+    expect(retryDelayMs({ action: 'slow_down_pair', attempt: 40, random: 0.3 })).toBe(15 * MIN);
+  });
+
+  it('pauses briefly with jitter after a throughput error, at most 5 s', () => {
+    expect(retryDelayMs({ action: 'slow_down_number', attempt: 1, random: 0 })).toBe(500);
+    expect(retryDelayMs({ action: 'slow_down_number', attempt: 1, random: 0.5 })).toBe(750);
+    expect(retryDelayMs({ action: 'slow_down_number', attempt: 3, random: 0.5 })).toBe(2250);
+    expect(retryDelayMs({ action: 'slow_down_number', attempt: 100, random: 0.999 })).toBeLessThan(5 * S);
+  });
+
+  it('accepts a source of random numbers instead of a number', () => {
+    expect(retryDelayMs({ action: 'retry', attempt: 2, random: () => 0.25 })).toBe(500);
+  });
+
+  it('stays an integer within [0, cap] for any attempt and random (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('retry' as const, 'slow_down_pair' as const, 'slow_down_number' as const),
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (action, attempt, random) => {
+          const delay = retryDelayMs({ action, attempt, random });
+          return Number.isInteger(delay) && delay >= 0 && delay <= 15 * MIN;
+        },
+      ),
+    );
+  });
+
+  it('refuses an attempt below 1 or a random outside [0, 1), naming the problem', () => {
+    expect(() => retryDelayMs({ action: 'retry', attempt: 0, random: 0.5 })).toThrow(/attempt must be an integer ≥ 1, got 0/);
+    expect(() => retryDelayMs({ action: 'retry', attempt: 1.5, random: 0.5 })).toThrow(/attempt/);
+    expect(() => retryDelayMs({ action: 'retry', attempt: 1, random: 1 })).toThrow(/random must be a number in \[0, 1\), got 1/);
+    expect(() => retryDelayMs({ action: 'slow_down_number', attempt: 1, random: () => Number.NaN })).toThrow(/random/);
+  });
+});
+
+describe('token bucket', () => {
+  const config: TokenBucketConfig = { ratePerSecond: 80, burst: 80 };
+
+  it('starts full for a number never paced', () => {
+    expect(refill(undefined, T0, config)).toEqual({ tokens: 80, updatedAt: T0 });
+  });
+
+  it('refills at the rate per second, up to the burst', () => {
+    expect(refill({ tokens: 0, updatedAt: T0 }, T0 + 500, config)).toEqual({ tokens: 40, updatedAt: T0 + 500 });
+    expect(refill({ tokens: 10, updatedAt: T0 }, T0 + 25, config)).toEqual({ tokens: 12, updatedAt: T0 + 25 });
+    expect(refill({ tokens: 70, updatedAt: T0 }, T0 + 10 * S, config)).toEqual({ tokens: 80, updatedAt: T0 + 10 * S });
+  });
+
+  it('adds nothing when the clock is behind the stored time, and keeps the stored time', () => {
+    expect(refill({ tokens: 3, updatedAt: T0 }, T0 - 200, config)).toEqual({ tokens: 3, updatedAt: T0 });
+  });
+
+  it('grants a token and removes it', () => {
+    expect(take({ tokens: 5, updatedAt: T0 }, T0, config)).toEqual({ granted: true, bucket: { tokens: 4, updatedAt: T0 }, waitMs: 0 });
+  });
+
+  it('grants several tokens at once', () => {
+    expect(take({ tokens: 5, updatedAt: T0 }, T0, config, 5)).toEqual({ granted: true, bucket: { tokens: 0, updatedAt: T0 }, waitMs: 0 });
+  });
+
+  it('refuses when empty and says how long until a token exists (1/80 s = 12.5 ms → 13 ms)', () => {
+    expect(take({ tokens: 0, updatedAt: T0 }, T0, config)).toEqual({ granted: false, bucket: { tokens: 0, updatedAt: T0 }, waitMs: 13 });
+  });
+
+  it('counts fractional tokens toward the wait', () => {
+    const result = take({ tokens: 0.5, updatedAt: T0 }, T0, { ratePerSecond: 1, burst: 10 }, 3);
+    expect(result.granted).toBe(false);
+    expect(result.waitMs).toBe(2500);
+  });
+
+  it('adds the time the stored clock is ahead to the wait', () => {
+    expect(take({ tokens: 0, updatedAt: T0 + 100 }, T0, { ratePerSecond: 10, burst: 10 }).waitMs).toBe(200);
+  });
+
+  it('lets 80 messages through a full 80/s bucket at once, then one every 12.5 ms', () => {
+    let bucket: TokenBucket | undefined;
+    let granted = 0;
+    for (let i = 0; i < 100; i++) {
+      const result = take(bucket, T0, config);
+      bucket = result.bucket;
+      if (result.granted) granted++;
+    }
+    expect(granted).toBe(80);
+    expect(take(bucket, T0 + 12, config).granted).toBe(false);
+    expect(take(bucket, T0 + 13, config).granted).toBe(true);
+  });
+
+  it('refuses an invalid configuration with a clear message', () => {
+    expect(() => refill(undefined, T0, { ratePerSecond: 0, burst: 10 })).toThrow(/ratePerSecond must be between 1 and 1000.*got 0/);
+    expect(() => refill(undefined, T0, { ratePerSecond: 1001, burst: 10 })).toThrow(/ratePerSecond/);
+    expect(() => take(undefined, T0, { ratePerSecond: Number.NaN, burst: 10 })).toThrow(/ratePerSecond/);
+    expect(() => take(undefined, T0, { ratePerSecond: 80, burst: 0.5 })).toThrow(/burst must be a number ≥ 1, got 0.5/);
+  });
+
+  it('refuses to take more tokens than the burst, or a non-positive count', () => {
+    expect(() => take(undefined, T0, config, 81)).toThrow(/count 81 exceeds burst 80/);
+    expect(() => take(undefined, T0, config, 0)).toThrow(/count must be a positive number/);
+  });
+
+  const configs = fc.record({ ratePerSecond: fc.integer({ min: 1, max: 1000 }), burst: fc.integer({ min: 1, max: 2000 }) });
+  const steps = fc.array(fc.record({ dt: fc.integer({ min: 0, max: 5000 }), count: fc.integer({ min: 1, max: 5 }) }), { maxLength: 60 });
+
+  it('never holds more than the burst nor fewer than zero tokens (property)', () => {
+    fc.assert(
+      fc.property(configs, steps, (cfg, sequence) => {
+        let bucket: TokenBucket | undefined;
+        let now = T0;
+        for (const { dt, count } of sequence) {
+          now += dt;
+          bucket = take(bucket, now, cfg, Math.min(count, cfg.burst)).bucket;
+          if (bucket.tokens < 0 || bucket.tokens > cfg.burst) return false;
+        }
+        return true;
+      }),
+    );
+  });
+
+  it('never grants more than the burst plus the rate times the elapsed time (property)', () => {
+    fc.assert(
+      fc.property(configs, steps, (cfg, sequence) => {
+        let bucket: TokenBucket | undefined;
+        let now = T0;
+        let granted = 0;
+        for (const { dt, count } of sequence) {
+          now += dt;
+          const n = Math.min(count, cfg.burst);
+          const result = take(bucket, now, cfg, n);
+          bucket = result.bucket;
+          if (result.granted) granted += n;
+        }
+        return granted <= cfg.burst + ((now - T0) * cfg.ratePerSecond) / 1000 + 1e-6;
+      }),
+    );
+  });
+
+  it('grants after waiting the wait it announced, and not 1 ms earlier when the wait is longer than 1 ms (property)', () => {
+    fc.assert(
+      fc.property(
+        configs,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 50 }),
+        (cfg, fill, wanted) => {
+          const count = Math.min(wanted, cfg.burst);
+          const bucket = { tokens: fill * cfg.burst, updatedAt: T0 };
+          const first = take(bucket, T0, cfg, count);
+          if (first.granted) return first.waitMs === 0;
+          if (!take(first.bucket, T0 + first.waitMs, cfg, count).granted) return false;
+          return first.waitMs === 1 || !take(first.bucket, T0 + first.waitMs - 1, cfg, count).granted;
+        },
+      ),
+    );
+  });
+
+  it('refills the same whether computed once or in several steps (property)', () => {
+    fc.assert(
+      fc.property(configs, fc.double({ min: 0, max: 1, noNaN: true }), fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 10 }), (cfg, fill, dts) => {
+        const start = { tokens: fill * cfg.burst, updatedAt: T0 };
+        let stepped: TokenBucket = start;
+        let now = T0;
+        for (const dt of dts) {
+          now += dt;
+          stepped = refill(stepped, now, cfg);
+        }
+        const once = refill(start, now, cfg);
+        return Math.abs(once.tokens - stepped.tokens) < 1e-6 && once.updatedAt === stepped.updatedAt;
+      }),
+    );
+  });
+});
+
+describe('pairDelayMs', () => {
+  it('is 0 for a recipient never messaged', () => {
+    expect(pairDelayMs([], T0)).toBe(0);
+  });
+
+  it('lets a burst of 20 go at once by default, then waits 2 min after the first of them', () => {
+    const burst = Array.from({ length: 19 }, (_, i) => T0 + i);
+    expect(pairDelayMs(burst, T0 + 19)).toBe(0);
+    const full = [...burst, T0 + 19];
+    expect(pairDelayMs(full, T0 + 20)).toBe(2 * MIN - 20);
+    expect(pairDelayMs(full, T0 + 2 * MIN - 1)).toBe(1);
+    expect(pairDelayMs(full, T0 + 2 * MIN)).toBe(0);
+  });
+
+  it('allows a steady 1 message per 6 s indefinitely', () => {
+    const sends: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const now = T0 + i * 6 * S;
+      expect(pairDelayMs(sends, now)).toBe(0);
+      sends.push(now);
+    }
+  });
+
+  it('ignores sends older than the window and counts them in any order', () => {
+    const old = Array.from({ length: 30 }, (_, i) => T0 - 10 * MIN - i);
+    expect(pairDelayMs(old, T0)).toBe(0);
+    const recent = Array.from({ length: 20 }, (_, i) => T0 - i * S).reverse();
+    expect(pairDelayMs([...recent].reverse(), T0)).toBe(pairDelayMs(recent, T0));
+    expect(pairDelayMs(recent, T0)).toBe(2 * MIN - 19 * S);
+  });
+
+  it('follows a configured interval and burst', () => {
+    const config = { intervalMs: 10 * S, burst: 2 };
+    expect(pairWindowMs(config)).toBe(20 * S);
+    expect(pairDelayMs([T0], T0, config)).toBe(0);
+    expect(pairDelayMs([T0, T0 + 1 * S], T0 + 2 * S, config)).toBe(18 * S);
+  });
+
+  it('has a 2 min window by default (20 × 6 s)', () => {
+    expect(DEFAULT_PAIR_RATE).toEqual({ intervalMs: 6000, burst: 20 });
+    expect(pairWindowMs()).toBe(2 * MIN);
+  });
+
+  it('refuses a burst above 45 or below 1 and a non-positive interval', () => {
+    expect(() => pairDelayMs([], T0, { intervalMs: 6000, burst: 46 })).toThrow(/burst must be an integer from 1 to 45.*got 46/);
+    expect(() => pairDelayMs([], T0, { intervalMs: 6000, burst: 0 })).toThrow(/burst/);
+    expect(() => pairDelayMs([], T0, { intervalMs: 0, burst: 20 })).toThrow(/intervalMs must be an integer ≥ 1/);
+  });
+
+  /**
+   * Meta's pair limit modelled as it documents it: quota of 1 message per 6 s, borrowable up to 45
+   * messages ahead (a virtual schedule that may run at most 45 × 6 s ahead of the clock).
+   */
+  function metaDebtAfter(sends: readonly number[], intervalMs: number): number {
+    let schedule = -Infinity;
+    let worst = 0;
+    for (const t of sends) {
+      schedule = Math.max(schedule, t) + intervalMs;
+      worst = Math.max(worst, schedule - t);
+    }
+    return worst;
+  }
+
+  it('never lets the sends run more than burst × interval ahead of Meta quota, so 131056 is not hit (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 45 }),
+        fc.array(fc.integer({ min: 0, max: 20_000 }), { minLength: 1, maxLength: 200 }),
+        (burst, gaps) => {
+          const config = { intervalMs: 6000, burst };
+          const sends: number[] = [];
+          let now = T0;
+          for (const gap of gaps) {
+            now += gap;
+            now += pairDelayMs(sends, now, config);
+            sends.push(now);
+          }
+          return metaDebtAfter(sends, config.intervalMs) <= burst * config.intervalMs;
+        },
+      ),
+    );
+  });
+
+  it('makes the next send wait exactly until it fits: free after the delay, not 1 ms before (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: T0 - 3 * MIN, max: T0 + 10 * S }), { maxLength: 60 }), (sends) => {
+        const delay = pairDelayMs(sends, T0);
+        if (delay === 0) return true;
+        return pairDelayMs(sends, T0 + delay) === 0 && pairDelayMs(sends, T0 + delay - 1) > 0;
+      }),
+    );
+  });
+});
