@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDocumentClient, eventBridgeClient, s3Client, sqsClient } from '#shared/adapters/aws-clients.js';
 import { createContactStore } from '#shared/adapters/contact-store.js';
 import { createEventPublisher } from '#shared/adapters/event-publisher.js';
@@ -27,7 +27,9 @@ const WINDOW_GRACE_RECEIVES = 3;
 export function createRequestSendConsumer(deps: RequestSendDeps, deferral: { sqs: SQSClient; queueUrl: string } | undefined) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const failures: string[] = [];
-    for (const record of event.Records) {
+    // Standard SQS does not keep order; within a batch, requests are decided in the order they were put.
+    const ordered = [...event.Records].sort((a, b) => putTime(a) - putTime(b) || Number(a.attributes.SentTimestamp) - Number(b.attributes.SentTimestamp));
+    for (const record of ordered) {
       try {
         const busEvent = JSON.parse(record.body) as { source?: unknown; detail?: unknown };
         const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
@@ -47,6 +49,15 @@ export function createRequestSendConsumer(deps: RequestSendDeps, deferral: { sqs
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   };
+}
+
+function putTime(record: SQSRecord): number {
+  try {
+    const time = Date.parse((JSON.parse(record.body) as { time?: string }).time ?? '');
+    return Number.isNaN(time) ? 0 : time;
+  } catch {
+    return 0;
+  }
 }
 
 export function requestSendDepsFromEnvironment(): RequestSendDeps {
