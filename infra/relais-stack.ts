@@ -1,0 +1,180 @@
+import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { z } from 'zod';
+import { LOG_LEVELS, type AppFunction } from './constructs/app-function.js';
+import { EventBusConstruct } from './constructs/event-bus.js';
+import { PayloadStore } from './constructs/payload-store.js';
+import { StateTables } from './constructs/state-tables.js';
+import { WebhookIngress, type HandlerFunctionProps } from './constructs/webhook-ingress.js';
+import { WhatsAppSecrets } from './constructs/whatsapp-secrets.js';
+import { ENV, ROUTES, TABLES } from './topology.js';
+
+/** Retention values CloudWatch Logs accepts (RetentionDays without INFINITE). */
+const LOG_RETENTION_DAYS: readonly number[] = Object.values(logs.RetentionDays).filter(
+  (value): value is number => typeof value === 'number' && value !== logs.RetentionDays.INFINITE,
+);
+
+/** A whole number from CDK context, which holds numbers from cdk.json and strings from `-c key=value`. */
+function wholeNumber(min: number) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+    z.int({ error: `must be a whole number ≥ ${min}` }).min(min, { error: `must be a whole number ≥ ${min}` }),
+  );
+}
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
+const secretArn = z
+  .string({ error: 'must be a string' })
+  .regex(SECRET_ARN, { error: 'must be the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)' })
+  .optional();
+
+/**
+ * Stack configuration, read from CDK context (`cdk.json` "context" or `cdk synth -c key=value`).
+ * Every key is optional; the defaults are the documented ones below.
+ */
+export const RelaisConfigSchema = z.object({
+  /** Graph API origin for outbound calls. @default 'https://graph.facebook.com' */
+  graphApiBaseUrl: z
+    .url({ protocol: /^https$/, error: 'must be an https URL' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('https://graph.facebook.com'),
+  /** Graph API version segment. @default 'v25.0' */
+  graphApiVersion: z.string({ error: 'must be a string' }).regex(/^v\d+\.\d+$/, { error: 'must look like v25.0' }).default('v25.0'),
+  /** Level for Powertools and Lambda's log filter. @default 'INFO' */
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('INFO'),
+  /** Retention of function and access log groups, in days (a value CloudWatch Logs accepts). @default 30 */
+  logRetentionDays: wholeNumber(1)
+    .refine((days) => LOG_RETENTION_DAYS.includes(days), { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')}` })
+    .default(30),
+  /** Days the EventBridge archive keeps every event. @default 90 */
+  archiveRetentionDays: wholeNumber(1).default(90),
+  /** Days a claim-check payload is kept in S3. @default 400 */
+  payloadRetentionDays: wholeNumber(1).default(400),
+  /**
+   * Default-stage steady rate limit of the HTTP API (requests per second). @default 1000
+   *
+   * Meta sends status webhooks for ~3× the outbound volume plus inbound ones, concurrently and sometimes
+   * unbatched: one number at its default 80 msg/s can produce ~320 POSTs/s. 1,000/s covers three such numbers,
+   * or one upgraded number whose webhooks Meta batches, while capping a flood well below the account's regional
+   * API Gateway quota (10,000/s shared by every API). A throttled webhook gets 429 and Meta retries it for up to
+   * 7 days, so throttling delays deliveries but loses none.
+   */
+  apiThrottleRateLimit: wholeNumber(1).default(1000),
+  /** Default-stage burst limit of the HTTP API (requests): absorbs Meta's retry bursts after an outage. @default 2000 */
+  apiThrottleBurstLimit: wholeNumber(1).default(2000),
+  /** Use this existing app-secret secret instead of creating one. @default - created */
+  appSecretArn: secretArn,
+  /** Use this existing verify-token secret instead of creating one. @default - created */
+  verifyTokenArn: secretArn,
+  /** Use this existing access-token secret instead of creating one. @default - created */
+  accessTokenArn: secretArn,
+});
+
+export type RelaisConfig = z.output<typeof RelaisConfigSchema>;
+export type RelaisConfigInput = z.input<typeof RelaisConfigSchema>;
+
+/** Reads and validates the Relais keys of the CDK context; throws one error naming every bad key. */
+export function readRelaisConfig(scope: Construct): RelaisConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(RelaisConfigSchema.shape)) {
+    const value: unknown = scope.node.tryGetContext(key);
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = RelaisConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '(root)');
+    return `  - ${key}: ${issue.message} (got ${JSON.stringify(raw[key])})`;
+  });
+  throw new Error(`Invalid Relais configuration in CDK context:\n${lines.join('\n')}`);
+}
+
+/** Memory and timeout per route handler, with the reasoning behind them. */
+const HANDLER_PROPS: Readonly<Record<string, HandlerFunctionProps>> = {
+  // A constant-time token comparison and one cached Secrets Manager read: no CPU-heavy work.
+  'verify-webhook': { description: 'Answers Meta\'s webhook subscription handshake (GET /webhook)', memorySize: 256, timeout: Duration.seconds(5) },
+  // Bodies up to 3 MB: HMAC, JSON.parse and zod over up to 1,000 updates, then ~100 PutEvents batches.
+  // Lambda's CPU share grows with memory; 1 GB keeps that CPU-bound work well inside Meta's 250 ms median
+  // target and leaves ample heap for the body held as bytes, string and parsed tree at once.
+  // The timeout stays under API Gateway's 30 s integration limit so the function, not the gateway, ends the request.
+  'receive-webhook': { description: 'Verifies, normalises and publishes WhatsApp webhooks (POST /webhook)', memorySize: 1024, timeout: Duration.seconds(20) },
+};
+
+export interface RelaisStackProps extends StackProps {
+  /** @default - read from CDK context with `readRelaisConfig` */
+  readonly config?: RelaisConfig;
+}
+
+/** Relais: webhook ingress, the event bus, state tables, claim-check storage and the WhatsApp secrets. */
+export class RelaisStack extends Stack {
+  readonly config: RelaisConfig;
+  readonly tables: StateTables;
+  readonly payloads: PayloadStore;
+  readonly events: EventBusConstruct;
+  readonly secrets: WhatsAppSecrets;
+  readonly ingress: WebhookIngress;
+
+  constructor(scope: Construct, id: string, props: RelaisStackProps = {}) {
+    const { config: givenConfig, ...stackProps } = props;
+    super(scope, id, { description: 'Relais: WhatsApp Business Platform backend', ...stackProps });
+    this.config = givenConfig ?? readRelaisConfig(this);
+    const config = this.config;
+    Tags.of(this).add('project', 'relais');
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+
+    this.tables = new StateTables(this, 'State', { specs: TABLES });
+    this.payloads = new PayloadStore(this, 'Payloads', { retentionDays: config.payloadRetentionDays });
+    this.events = new EventBusConstruct(this, 'Events', { archiveRetentionDays: config.archiveRetentionDays });
+    this.secrets = new WhatsAppSecrets(this, 'WhatsAppSecrets', {
+      ...(config.appSecretArn ? { appSecretArn: config.appSecretArn } : {}),
+      ...(config.verifyTokenArn ? { verifyTokenArn: config.verifyTokenArn } : {}),
+      ...(config.accessTokenArn ? { accessTokenArn: config.accessTokenArn } : {}),
+    });
+
+    this.ingress = new WebhookIngress(this, 'Ingress', {
+      routes: ROUTES,
+      functionDefaults: { logLevel: config.logLevel, logRetention },
+      handlerProps: HANDLER_PROPS,
+      throttle: { rateLimit: config.apiThrottleRateLimit, burstLimit: config.apiThrottleBurstLimit },
+      accessLogRetention: logRetention,
+    });
+
+    // What each handler may touch. A handler missing here fails synth rather than deploying with guessed rights.
+    const wiring: Readonly<Record<string, (fn: AppFunction) => void>> = {
+      'verify-webhook': (fn) => {
+        this.secrets.verifyToken.grantRead(fn);
+        fn.addEnvironment(ENV.verifyTokenArn, this.secrets.verifyToken.secretArn);
+      },
+      'receive-webhook': (fn) => {
+        this.secrets.appSecret.grantRead(fn);
+        fn.addEnvironment(ENV.appSecretArn, this.secrets.appSecret.secretArn);
+        this.events.bus.grantPutEventsTo(fn);
+        fn.addEnvironment(ENV.eventBusName, this.events.bus.eventBusName);
+        this.payloads.grantPut(fn, ENV.payloadBucketName);
+      },
+    };
+    const unwired = [...this.ingress.functions.keys()].filter((handlerName) => !(handlerName in wiring));
+    if (unwired.length > 0) {
+      throw new Error(`RelaisStack: route handler(s) ${unwired.map((h) => `"${h}"`).join(', ')} (infra/topology.ts) have no permissions defined in infra/relais-stack.ts`);
+    }
+    for (const [handlerName, fn] of this.ingress.functions) wiring[handlerName]!(fn);
+
+    const webhookPath = ROUTES.find((route) => route.handler === 'receive-webhook')?.path;
+    if (webhookPath) {
+      new CfnOutput(this, 'WebhookCallbackUrl', {
+        description: 'Callback URL to register in the Meta App Dashboard',
+        value: `${this.ingress.url}${webhookPath.replace(/^\//, '')}`,
+      });
+    }
+    new CfnOutput(this, 'EventBusName', { description: 'Relais EventBridge bus', value: this.events.bus.eventBusName });
+    new CfnOutput(this, 'EventBusArn', { description: 'Relais EventBridge bus ARN', value: this.events.bus.eventBusArn });
+    new CfnOutput(this, 'PayloadBucketName', { description: 'Claim-check payload bucket', value: this.payloads.bucket.bucketName });
+    for (const spec of TABLES) {
+      new CfnOutput(this, `${spec.id}Name`, { description: `DynamoDB table ${spec.id}`, value: this.tables.table(spec).tableName });
+    }
+    new CfnOutput(this, 'AppSecretArn', { description: 'Set the Meta app secret here (put-secret-value)', value: this.secrets.appSecret.secretArn });
+    new CfnOutput(this, 'VerifyTokenArn', { description: 'Set the webhook verify token here (put-secret-value)', value: this.secrets.verifyToken.secretArn });
+    new CfnOutput(this, 'AccessTokenArn', { description: 'Set the system-user access token here (put-secret-value)', value: this.secrets.accessToken.secretArn });
+  }
+}
