@@ -8,7 +8,10 @@ import { PayloadStore } from './constructs/payload-store.js';
 import { StateTables } from './constructs/state-tables.js';
 import { WebhookIngress, type HandlerFunctionProps } from './constructs/webhook-ingress.js';
 import { WhatsAppSecrets } from './constructs/whatsapp-secrets.js';
-import { ENV, ROUTES, TABLES } from './topology.js';
+import { EventConsumers } from './constructs/event-consumers.js';
+import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, STATE_TABLE, TABLES, type HandlerNeeds } from './topology.js';
+import { SEND_ENV } from '../shared/sending-config.js';
+import { parseTemplateRegistryConfig } from '../shared/domain/templates/template-registry.js';
 
 /** Retention values CloudWatch Logs accepts (RetentionDays without INFINITE). */
 const LOG_RETENTION_DAYS: readonly number[] = Object.values(logs.RetentionDays).filter(
@@ -63,6 +66,28 @@ export const RelaisConfigSchema = z.object({
   apiThrottleRateLimit: wholeNumber(1).default(1000),
   /** Default-stage burst limit of the HTTP API (requests): absorbs Meta's retry bursts after an outage. @default 2000 */
   apiThrottleBurstLimit: wholeNumber(1).default(2000),
+  /** Messages per second each business number may send (Meta: 80, up to 1,000 after an upgrade). @default 80 */
+  throughputPerSecond: wholeNumber(1)
+    .refine((n) => n <= 1000, { error: 'must be at most 1000 (Meta\'s highest throughput)' })
+    .default(80),
+  /**
+   * Approved templates the policy gate knows until the template sync lands: an array of
+   * `{ name, language, status, category, parameterFormat?, parameters?, businessAccountId? }`. @default []
+   */
+  templates: z
+    .array(z.unknown(), { error: 'must be an array of templates' })
+    .superRefine((value, ctx) => {
+      try {
+        parseTemplateRegistryConfig(JSON.stringify(value));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .default([]),
+  /** Overrides of the send policy (`marketingCap`, `requireOptIn`, `noMarketingCountryCallingCodes`). @default {} */
+  sendPolicy: z.record(z.string(), z.unknown(), { error: 'must be an object' }).default({}),
+  /** Consent keyword and confirmation settings (`{ default?, byBusinessAccount? }`). @default {} */
+  contactSettings: z.record(z.string(), z.unknown(), { error: 'must be an object' }).default({}),
   /** Use this existing app-secret secret instead of creating one. @default - created */
   appSecretArn: secretArn,
   /** Use this existing verify-token secret instead of creating one. @default - created */
@@ -90,17 +115,6 @@ export function readRelaisConfig(scope: Construct): RelaisConfig {
   throw new Error(`Invalid Relais configuration in CDK context:\n${lines.join('\n')}`);
 }
 
-/** Memory and timeout per route handler, with the reasoning behind them. */
-const HANDLER_PROPS: Readonly<Record<string, HandlerFunctionProps>> = {
-  // A constant-time token comparison and one cached Secrets Manager read: no CPU-heavy work.
-  'verify-webhook': { description: 'Answers Meta\'s webhook subscription handshake (GET /webhook)', memorySize: 256, timeout: Duration.seconds(5) },
-  // Bodies up to 3 MB: HMAC, JSON.parse and zod over up to 1,000 updates, then ~100 PutEvents batches.
-  // Lambda's CPU share grows with memory; 1 GB keeps that CPU-bound work well inside Meta's 250 ms median
-  // target and leaves ample heap for the body held as bytes, string and parsed tree at once.
-  // The timeout stays under API Gateway's 30 s integration limit so the function, not the gateway, ends the request.
-  'receive-webhook': { description: 'Verifies, normalises and publishes WhatsApp webhooks (POST /webhook)', memorySize: 1024, timeout: Duration.seconds(20) },
-};
-
 export interface RelaisStackProps extends StackProps {
   /** @default - read from CDK context with `readRelaisConfig` */
   readonly config?: RelaisConfig;
@@ -114,6 +128,7 @@ export class RelaisStack extends Stack {
   readonly events: EventBusConstruct;
   readonly secrets: WhatsAppSecrets;
   readonly ingress: WebhookIngress;
+  readonly consumers: EventConsumers;
 
   constructor(scope: Construct, id: string, props: RelaisStackProps = {}) {
     const { config: givenConfig, ...stackProps } = props;
@@ -135,30 +150,25 @@ export class RelaisStack extends Stack {
     this.ingress = new WebhookIngress(this, 'Ingress', {
       routes: ROUTES,
       functionDefaults: { logLevel: config.logLevel, logRetention },
-      handlerProps: HANDLER_PROPS,
+      handlerProps: Object.fromEntries(
+        [...new Set(ROUTES.map((r) => r.handler))].map((name) => [name, handlerProps(name, HANDLERS[name])]),
+      ),
       throttle: { rateLimit: config.apiThrottleRateLimit, burstLimit: config.apiThrottleBurstLimit },
       accessLogRetention: logRetention,
     });
 
-    // What each handler may touch. A handler missing here fails synth rather than deploying with guessed rights.
-    const wiring: Readonly<Record<string, (fn: AppFunction) => void>> = {
-      'verify-webhook': (fn) => {
-        this.secrets.verifyToken.grantRead(fn);
-        fn.addEnvironment(ENV.verifyTokenArn, this.secrets.verifyToken.secretArn);
-      },
-      'receive-webhook': (fn) => {
-        this.secrets.appSecret.grantRead(fn);
-        fn.addEnvironment(ENV.appSecretArn, this.secrets.appSecret.secretArn);
-        this.events.bus.grantPutEventsTo(fn);
-        fn.addEnvironment(ENV.eventBusName, this.events.bus.eventBusName);
-        this.payloads.grantPut(fn, ENV.payloadBucketName);
-      },
-    };
-    const unwired = [...this.ingress.functions.keys()].filter((handlerName) => !(handlerName in wiring));
-    if (unwired.length > 0) {
-      throw new Error(`RelaisStack: route handler(s) ${unwired.map((h) => `"${h}"`).join(', ')} (infra/topology.ts) have no permissions defined in infra/relais-stack.ts`);
+    this.consumers = new EventConsumers(this, 'Consumers', {
+      consumers: CONSUMERS,
+      rules: EVENT_RULES,
+      handlers: HANDLERS,
+      events: this.events,
+      functionDefaults: { logLevel: config.logLevel, logRetention },
+    });
+
+    // What each handler may touch comes from HANDLERS in infra/topology.ts, applied the same way to all.
+    for (const [handlerName, fn] of [...this.ingress.functions, ...this.consumers.functions]) {
+      this.grantNeeds(fn, handlerName, HANDLERS[handlerName]);
     }
-    for (const [handlerName, fn] of this.ingress.functions) wiring[handlerName]!(fn);
 
     const webhookPath = ROUTES.find((route) => route.handler === 'receive-webhook')?.path;
     if (webhookPath) {
@@ -177,4 +187,54 @@ export class RelaisStack extends Stack {
     new CfnOutput(this, 'VerifyTokenArn', { description: 'Set the webhook verify token here (put-secret-value)', value: this.secrets.verifyToken.secretArn });
     new CfnOutput(this, 'AccessTokenArn', { description: 'Set the system-user access token here (put-secret-value)', value: this.secrets.accessToken.secretArn });
   }
+
+  private grantNeeds(fn: AppFunction, handlerName: string, needs: HandlerNeeds | undefined): void {
+    if (needs === undefined) {
+      throw new Error(`RelaisStack: handler "${handlerName}" has no entry in HANDLERS (infra/topology.ts), so its permissions are unknown`);
+    }
+    if (needs.stateTable !== undefined) this.tables.bind(fn, STATE_TABLE, needs.stateTable);
+    if (needs.publishesEvents) {
+      this.events.bus.grantPutEventsTo(fn);
+      fn.addEnvironment(ENV.eventBusName, this.events.bus.eventBusName);
+      this.payloads.grantPut(fn, ENV.payloadBucketName);
+    }
+    if (needs.readsPayloads) this.payloads.bucket.grantRead(fn);
+    const secretEnv = { appSecret: ENV.appSecretArn, verifyToken: ENV.verifyTokenArn, accessToken: ENV.accessTokenArn } as const;
+    for (const name of needs.secrets ?? []) {
+      this.secrets[name].grantRead(fn);
+      fn.addEnvironment(secretEnv[name], this.secrets[name].secretArn);
+    }
+    for (const id of needs.sendsTo ?? []) {
+      const spec = CONSUMERS.find((c) => c.id === id);
+      if (spec?.urlEnvVar === undefined) throw new Error(`RelaisStack: ${handlerName} sends to ${id}, which has no urlEnvVar`);
+      const { queue } = this.consumers.consumer(id);
+      queue.grantSendMessages(fn);
+      fn.addEnvironment(spec.urlEnvVar, queue.queueUrl);
+    }
+    for (const id of needs.deadLettersTo ?? []) {
+      const spec = CONSUMERS.find((c) => c.id === id);
+      if (spec?.urlEnvVar === undefined || spec.dlqUrlEnvVar === undefined) throw new Error(`RelaisStack: ${handlerName} dead-letters to ${id}, which lacks urlEnvVar/dlqUrlEnvVar`);
+      const { queue, dlq } = this.consumers.consumer(id);
+      dlq.grantSendMessages(fn);
+      fn.addEnvironment(spec.dlqUrlEnvVar, dlq.queueUrl);
+      fn.addEnvironment(spec.urlEnvVar, queue.queueUrl);
+    }
+    for (const setting of needs.settings ?? []) {
+      if (setting === 'graphApi') {
+        fn.addEnvironment(SEND_ENV.graphBaseUrl, this.config.graphApiBaseUrl);
+        fn.addEnvironment(SEND_ENV.graphVersion, this.config.graphApiVersion);
+        fn.addEnvironment(SEND_ENV.ratePerSecond, String(this.config.throughputPerSecond));
+      } else if (setting === 'sendPolicy') {
+        fn.addEnvironment(SEND_ENV.templates, JSON.stringify(this.config.templates));
+        fn.addEnvironment(SEND_ENV.policy, JSON.stringify(this.config.sendPolicy));
+      } else {
+        fn.addEnvironment('CONTACT_SETTINGS', JSON.stringify(this.config.contactSettings));
+      }
+    }
+  }
+}
+
+function handlerProps(name: string, needs: HandlerNeeds | undefined): HandlerFunctionProps {
+  if (needs === undefined) throw new Error(`RelaisStack: route handler "${name}" has no entry in HANDLERS (infra/topology.ts)`);
+  return { description: needs.description, memorySize: needs.memorySize ?? 256, timeout: Duration.seconds(needs.timeoutSeconds ?? 10) };
 }

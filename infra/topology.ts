@@ -193,3 +193,49 @@ export const EVENT_RULES: readonly EventRuleSpec[] = [
     target: MESSAGE_STATUS.id,
   },
 ];
+
+export type SecretName = 'appSecret' | 'verifyToken' | 'accessToken';
+
+/**
+ * What each handler needs, as data: the CDK app grants exactly this (and sets the matching environment);
+ * a handler absent from this map fails synth instead of deploying with guessed rights.
+ */
+export interface HandlerNeeds {
+  readonly description: string;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default 10 */
+  readonly timeoutSeconds?: number;
+  readonly stateTable?: 'read' | 'readWrite';
+  /** Puts events on the bus (and claim-checks large ones into the payload bucket). */
+  readonly publishesEvents?: boolean;
+  /** Reads claim-checked event data from the payload bucket. */
+  readonly readsPayloads?: boolean;
+  readonly secrets?: readonly SecretName[];
+  /** Consumers whose queue this handler puts messages on (it gets their `urlEnvVar`). */
+  readonly sendsTo?: readonly string[];
+  /** Consumers whose DLQ this handler moves messages to itself (it gets their `dlqUrlEnvVar`). */
+  readonly deadLettersTo?: readonly string[];
+  /** Deployment settings passed as environment: Graph API target, send policy, contact settings. */
+  readonly settings?: ReadonlyArray<'graphApi' | 'sendPolicy' | 'contactSettings'>;
+}
+
+const PUBLISHER = { publishesEvents: true, stateTable: 'readWrite' } as const;
+
+export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
+  'verify-webhook': { description: "Answers Meta's webhook subscription handshake (GET /webhook)", memorySize: 256, timeoutSeconds: 5, secrets: ['verifyToken'] },
+  // Bodies up to 3 MB: HMAC, JSON.parse and zod over up to 1,000 updates, then ~100 PutEvents batches.
+  // CPU share grows with memory; the timeout stays under API Gateway's 30 s integration limit.
+  'receive-webhook': { description: 'Verifies, normalises and publishes WhatsApp webhooks (POST /webhook)', memorySize: 1024, timeoutSeconds: 20, publishesEvents: true, secrets: ['appSecret'] },
+  'get-contact': { description: 'Reads a contact with its windows and consent (GET /accounts/{id}/contacts/{ref})', stateTable: 'read' },
+  'erase-contact': { description: 'Erases a contact (GDPR)', ...PUBLISHER },
+  'record-consent': { description: 'Records an opt-in or opt-out with evidence', ...PUBLISHER },
+  'acknowledge-identity-change': { description: "Releases a contact's identity-change hold", ...PUBLISHER },
+  'import-contacts': { description: 'Imports contacts and consent (JSON lines or CSV)', ...PUBLISHER, memorySize: 512, timeoutSeconds: 29 },
+  'post-message': { description: 'POST /messages: a send request through the policy gate', ...PUBLISHER, sendsTo: ['OutboundPriority', 'OutboundBulk'], settings: ['sendPolicy'] },
+  'track-contact-activity': { description: 'Keeps contacts, windows and consent in step with webhooks', ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30, settings: ['contactSettings'] },
+  'request-send': { description: 'SendRequested events through the policy gate onto the outbound lanes', ...PUBLISHER, timeoutSeconds: 30, sendsTo: ['SendRequests', 'OutboundPriority', 'OutboundBulk'], settings: ['sendPolicy'] },
+  // Up to 10 groups in parallel, each paced and possibly waiting up to 1 s inline; 6× under the visibility timeout.
+  'send-message': { description: 'Sends queued messages to the Cloud API, paced per number and per recipient', ...PUBLISHER, memorySize: 512, timeoutSeconds: 20, secrets: ['accessToken'], deadLettersTo: ['OutboundPriority', 'OutboundBulk'], settings: ['graphApi'] },
+  'track-message-status': { description: "Moves messages forward from Meta's status webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
+};
