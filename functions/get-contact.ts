@@ -1,19 +1,17 @@
 import middy from '@middy/core';
-import { dynamoDocumentClient, eventBridgeClient, s3Client } from '#shared/adapters/aws-clients.js';
+import { dynamoDocumentClient } from '#shared/adapters/aws-clients.js';
 import { createContactStore } from '#shared/adapters/contact-store.js';
-import { createEventPublisher } from '#shared/adapters/event-publisher.js';
-import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
-import { loadContactsApiConfig } from '#shared/config.js';
+import { loadContactsReadConfig } from '#shared/config.js';
 import { ContactPathSchema, GetContactQuerySchema, getContactResponse, parseRequest } from '#shared/contracts/http/contacts.js';
 import { httpErrors, json, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
-import { getContact, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
+import { getContact, type ContactReadDeps } from '#shared/usecases/manage-contacts.js';
 
 /**
  * GET /accounts/{businessAccountId}/contacts/{contactRef}[?nextToken=…]: the contact, its customer service
  * and free-entry-point windows on every business number (open or closed now, by their stored expiry), its
  * consent per category and its consent history, newest first, 100 per page.
  */
-export function createGetContact(deps: ManageContactsDeps) {
+export function createGetContact(deps: ContactReadDeps) {
   return async (event: HttpEvent): Promise<HttpResult> => {
     const path = parseRequest(ContactPathSchema, event.pathParameters ?? {});
     const query = parseRequest(GetContactQuerySchema, event.queryStringParameters ?? {});
@@ -22,18 +20,9 @@ export function createGetContact(deps: ManageContactsDeps) {
   };
 }
 
-function depsFromEnvironment(): ManageContactsDeps {
-  const config = loadContactsApiConfig(process.env);
-  const publisher = createEventPublisher({
-    client: eventBridgeClient(),
-    eventBusName: config.eventBusName,
-    payloadStore: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
-  });
-  return {
-    contacts: createContactStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }),
-    publish: (events) => publisher.publish(events),
-    now: Date.now,
-  };
+function depsFromEnvironment(): ContactReadDeps {
+  const config = loadContactsReadConfig(process.env);
+  return { contacts: createContactStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }), now: Date.now };
 }
 
 let run: ((event: HttpEvent) => Promise<HttpResult>) | undefined;

@@ -130,3 +130,25 @@ export function loadContactActivityConfig(env: Env): ContactActivityConfig {
     settingsFor: (waba: string) => perBusiness.get(waba) ?? fallback,
   });
 }
+
+export interface ContactsApiConfig {
+  readonly stateTableName: string;
+  readonly eventBusName: string;
+  readonly payloadBucketName: string;
+}
+
+/** The Contacts API handlers (get, consent, identity acknowledgement, import, erase). */
+export function loadContactsApiConfig(env: Env): ContactsApiConfig {
+  const parsed = parse(z.object({ [ENV.stateTableName]: name, [ENV.eventBusName]: name, [ENV.payloadBucketName]: name }), env, 'contacts-api');
+  return Object.freeze({
+    stateTableName: parsed[ENV.stateTableName] as string,
+    eventBusName: parsed[ENV.eventBusName] as string,
+    payloadBucketName: parsed[ENV.payloadBucketName] as string,
+  });
+}
+
+/** GET contact only reads the state table. */
+export function loadContactsReadConfig(env: Env): Pick<ContactsApiConfig, 'stateTableName'> {
+  const parsed = parse(z.object({ [ENV.stateTableName]: name }), env, 'get-contact');
+  return Object.freeze({ stateTableName: parsed[ENV.stateTableName] as string });
+}

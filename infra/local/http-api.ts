@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './emulators.js';
 import { lambdaContext } from './lambda-context.js';
+import { createSigV4Verifier, localPrincipal, type IamAuthorizerContext, type ReceivedRequest, type SigV4Verdict } from './sigv4-auth.js';
 import type { RouteSpec } from '../topology.js';
 
 /** API Gateway HTTP API's payload limit. */
@@ -20,16 +22,27 @@ export interface LocalHttpApi {
 /**
  * The local stand-in for API Gateway's HTTP API: the same routes (from `infra/topology.ts`) to the same
  * handler modules, each request turned into a payload-format-2.0 event as API Gateway builds it (lower-cased
- * headers, query parameters joined by commas, non-text bodies base64-encoded).
+ * headers, query parameters joined by commas, non-text bodies base64-encoded). Routes declared `auth: 'iam'`
+ * require a SigV4 signature for `execute-api` (see `./sigv4-auth.ts`; local credentials `local`/`local`),
+ * answer 403 `{ message }` without a valid one, and pass the caller in `requestContext.authorizer.iam`.
  */
 export async function startLocalHttpApi(options: {
   routes: readonly RouteSpec[];
   loadHandler: (name: string) => Promise<LambdaHttpHandler>;
   port?: number;
   host?: string;
+  /** Checks the signature of `auth: 'iam'` routes. @default a verifier accepting `LOCAL_CREDENTIALS` */
+  verifyIam?: (request: ReceivedRequest) => Promise<SigV4Verdict>;
 }): Promise<LocalHttpApi> {
+  const verifyIam = options.verifyIam ?? createSigV4Verifier({ principals: [localPrincipal(LOCAL_CREDENTIALS, LOCAL_ACCOUNT_ID)] });
   const routes: CompiledRoute[] = [];
-  for (const route of options.routes) routes.push({ ...compile(route), handler: await options.loadHandler(route.handler) });
+  for (const route of options.routes) {
+    routes.push({
+      ...compile(route),
+      handler: await options.loadHandler(route.handler),
+      ...(route.auth === 'iam' ? { authorize: (req: IncomingMessage, body: Buffer) => verifyIam({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }) } : {}),
+    });
+  }
 
   const server: Server = createServer((req, res) => {
     void serve(req, res).catch(() => {
@@ -43,11 +56,13 @@ export async function startLocalHttpApi(options: {
     if (match === undefined) return send(res, { statusCode: 404, body: JSON.stringify({ message: 'Not Found' }) });
     const body = await readBody(req);
     if (body === 'too_large') return send(res, { statusCode: 413, body: JSON.stringify({ message: 'Request Entity Too Large' }) });
+    let iam: IamAuthorizerContext | undefined;
     if (match.route.authorize !== undefined) {
-      const denied = match.route.authorize(req, url, body);
-      if (denied !== undefined) return send(res, { statusCode: 403, body: JSON.stringify({ message: denied }) });
+      const verdict = await match.route.authorize(req, body);
+      if (!verdict.ok) return send(res, { statusCode: 403, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: verdict.message }) });
+      iam = verdict.iam;
     }
-    const event = toEvent(req, url, match.route.routeKey, body, match.params);
+    const event = toEvent(req, url, match.route.routeKey, body, match.params, iam);
     const result = await match.route.handler(event, lambdaContext(match.route.routeKey, 30_000, event.requestContext.requestId));
     send(res, result ?? { statusCode: 200 });
   }
@@ -86,7 +101,7 @@ interface CompiledRoute {
   readonly pattern: RegExp;
   readonly params: readonly string[];
   readonly handler: LambdaHttpHandler;
-  readonly authorize?: ((req: IncomingMessage, url: URL, body: Buffer) => string | undefined) | undefined;
+  readonly authorize?: ((req: IncomingMessage, body: Buffer) => Promise<SigV4Verdict>) | undefined;
 }
 
 /** `/accounts/{wabaId}/contacts/{ref}` → a regex capturing one path segment per parameter. */
@@ -115,7 +130,14 @@ function matchRoute(routes: readonly CompiledRoute[], method: string, path: stri
   return undefined;
 }
 
-function toEvent(req: IncomingMessage, url: URL, routeKey: string, body: Buffer, pathParameters: Record<string, string>): APIGatewayProxyEventV2 {
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  routeKey: string,
+  body: Buffer,
+  pathParameters: Record<string, string>,
+  iam: IamAuthorizerContext | undefined,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -150,6 +172,7 @@ function toEvent(req: IncomingMessage, url: URL, routeKey: string, body: Buffer,
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
+      ...(iam === undefined ? {} : { authorizer: { iam } }),
     },
     ...(body.length > 0 ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText } : { isBase64Encoded: false }),
   };

@@ -47,6 +47,8 @@ export interface ContactProfile {
   readonly previousPhones?: readonly string[];
   /** Set by an identity change: business-initiated sends are refused until an operator acknowledges it. */
   readonly hold?: { readonly reason: string; readonly since: number; readonly eventId: string };
+  /** The latest hold an operator acknowledged through the API, with who did it and why. */
+  readonly lastHoldAcknowledgement?: HoldAcknowledgement;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -60,6 +62,31 @@ export interface SendContext {
 }
 
 export type ConsentWrite = 'current' | 'history_only' | 'duplicate';
+
+export interface HoldAcknowledgement {
+  /** The hold that was cleared. */
+  readonly hold: NonNullable<ContactProfile['hold']>;
+  readonly acknowledgedAt: number;
+  /** The operator or service principal (IAM ARN). */
+  readonly actor: string;
+  readonly note?: string;
+}
+
+/** Every item of a contact's partition: profile, windows and free-entry-point items for all numbers, consent. */
+export interface ContactOverview {
+  readonly contact: ContactProfile;
+  readonly windows: ReadonlyArray<CustomerServiceWindow & { readonly phoneNumberId: string }>;
+  readonly freeEntryPointOffers: ReadonlyArray<FreeEntryPointOpportunity & { readonly phoneNumberId: string }>;
+  readonly freeEntryPointWindows: ReadonlyArray<FreeEntryPointWindow & { readonly phoneNumberId: string }>;
+  readonly consent: ConsentSnapshot;
+}
+
+export interface ConsentHistoryPage {
+  /** Newest first (by when the customer expressed it). */
+  readonly records: readonly ConsentRecord[];
+  /** Present when older records remain: pass it as `after` to read on. */
+  readonly after?: string;
+}
 
 /** Seconds past a window's close at which DynamoDB may delete it (reads never rely on the deletion). */
 const WINDOW_RETENTION_S = 7 * 24 * 3600;
@@ -108,9 +135,32 @@ export interface ContactStore {
   sendContext(contactId: string, phoneNumberId: string): Promise<SendContext | undefined>;
   /** GDPR erasure: every item of the contact and its identity keys; a tombstone keeps the fact of erasure. */
   erase(contact: ContactProfile, at: number): Promise<void>;
+  /** Everything in the contact's partition (all phone numbers), read in one consistent Query. Undefined when unknown or erased. */
+  contactOverview(contactId: string): Promise<ContactOverview | undefined>;
+  /** One page of the consent history, newest first; `after` is the position a previous page returned. */
+  consentHistoryPage(contactId: string, options: { readonly limit: number; readonly after?: string }): Promise<ConsentHistoryPage>;
+  /** The history record with this id, whatever its time. */
+  findConsentRecord(contactId: string, recordId: string): Promise<ConsentRecord | undefined>;
+  /** The tombstone of an erased contact, reached by its contact id or by an identity key that still points at it. */
+  findErasure(businessAccountId: string, ref: IdentityKey | { contactId: string }): Promise<{ contactId: string; erasedAt: number } | undefined>;
+  /**
+   * Clears `expected` (the hold the caller read) and records who acknowledged it, in one conditional update;
+   * false when the contact no longer carries that hold.
+   */
+  acknowledgeHoldBy(contactId: string, acknowledgement: HoldAcknowledgement): Promise<boolean>;
 }
 
-export function createContactStore({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): ContactStore {
+/** The send path's read, a port of its own so the send pipeline depends on nothing else of the store. */
+export interface SendContextReader {
+  /**
+   * Window, consent and hold of the contact a caller names (phone, BSUID or contact id), for one business phone
+   * number: the identity key (one Get), then `sendContext` (one Query) — 2 round trips from a phone or BSUID, 1 from
+   * a contact id, where `find` + `sendContext` take 3 (`find` also reads the profile, which the Query returns anyway).
+   */
+  sendContextFor(businessAccountId: string, ref: IdentityKey | { contactId: string }, phoneNumberId: string): Promise<SendContext | undefined>;
+}
+
+export function createContactStore({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): ContactStore & SendContextReader {
   const TableName = tableName;
 
   async function lookupKeys(waba: string, keys: readonly IdentityKey[]): Promise<Map<string, string>> {
@@ -453,6 +503,18 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
       return { contact, window, freeEntryPointOffer: offer, freeEntryPointWindow: fep, consent };
     },
 
+    async sendContextFor(waba, ref, phoneNumberId) {
+      let contactId: string | undefined;
+      if ('contactId' in ref) contactId = ref.contactId;
+      else {
+        const key = await client.send(new GetCommand({ TableName, Key: contactKeys.identity(waba, ref), ConsistentRead: true }));
+        contactId = key.Item?.['contactId'] as string | undefined;
+      }
+      if (contactId === undefined) return undefined;
+      const context = await this.sendContext(contactId, phoneNumberId);
+      return context?.contact.businessAccountId === waba ? context : undefined;
+    },
+
     async erase(contact, at) {
       const waba = contact.businessAccountId;
       const keys: IdentityKey[] = [
@@ -495,6 +557,132 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
           }
           start = out.LastEvaluatedKey;
         } while (start !== undefined);
+      }
+    },
+
+    async contactOverview(contactId) {
+      let contact: ContactProfile | undefined;
+      let erased = false;
+      const windows: Array<CustomerServiceWindow & { phoneNumberId: string }> = [];
+      const offers: Array<FreeEntryPointOpportunity & { phoneNumberId: string }> = [];
+      const feps: Array<FreeEntryPointWindow & { phoneNumberId: string }> = [];
+      const consent: Record<ConsentCategory, ConsentState> = Object.fromEntries(CONSENT_CATEGORIES.map((c) => [c, { status: 'unknown' }])) as Record<
+        ConsentCategory,
+        ConsentState
+      >;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}` },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          const sk = item['sk'] as string;
+          const after = (prefix: string) => sk.slice(prefix.length);
+          if (sk === 'PROFILE') {
+            if (item['erasedAt'] === undefined) contact = toProfile(item);
+            else erased = true;
+          } else if (sk.startsWith('WINDOW#')) windows.push({ phoneNumberId: after('WINDOW#'), ...toWindow(item) });
+          else if (sk.startsWith('FEPOFFER#')) offers.push({ phoneNumberId: after('FEPOFFER#'), ...toOffer(item) });
+          else if (sk.startsWith('FEP#')) feps.push({ phoneNumberId: after('FEP#'), opensAt: item['opensAt'] as number, closesAt: item['closesAt'] as number });
+          else if (sk.startsWith('CONSENT#')) {
+            const category = after('CONSENT#') as ConsentCategory;
+            if (category in consent) consent[category] = toConsentState(item);
+          }
+        }
+        start = out.LastEvaluatedKey;
+      } while (start !== undefined);
+      if (contact === undefined || erased) return undefined;
+      return { contact, windows, freeEntryPointOffers: offers, freeEntryPointWindows: feps, consent };
+    },
+
+    async consentHistoryPage(contactId, { limit, after }) {
+      const pk = `CONTACT#${contactId}#CONSENT`;
+      const records: ConsentRecord[] = [];
+      let start: Record<string, unknown> | undefined = after === undefined ? undefined : { pk, sk: after };
+      let lastSk: string | undefined;
+      // One item more than asked tells whether another page exists without an empty last page.
+      while (records.length <= limit) {
+        const out = await client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+            ScanIndexForward: false,
+            Limit: limit + 1 - records.length,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          if (records.length === limit) return { records, after: lastSk! };
+          records.push(toConsentRecord(item));
+          lastSk = item['sk'] as string;
+        }
+        start = out.LastEvaluatedKey;
+        if (start === undefined) break;
+      }
+      return { records };
+    },
+
+    async findConsentRecord(contactId, recordId) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: 'recordId = :id',
+            ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}#CONSENT`, ':id': recordId },
+            ExclusiveStartKey: start,
+          }),
+        );
+        const item = out.Items?.[0];
+        if (item !== undefined) return toConsentRecord(item);
+        start = out.LastEvaluatedKey;
+      } while (start !== undefined);
+      return undefined;
+    },
+
+    async findErasure(waba, ref) {
+      let contactId: string | undefined;
+      if ('contactId' in ref) contactId = ref.contactId;
+      else {
+        const key = await client.send(new GetCommand({ TableName, Key: contactKeys.identity(waba, ref), ConsistentRead: true }));
+        contactId = key.Item?.['contactId'] as string | undefined;
+      }
+      if (contactId === undefined) return undefined;
+      const out = await client.send(new GetCommand({ TableName, Key: contactKeys.profile(contactId), ConsistentRead: true }));
+      const erasedAt = out.Item?.['erasedAt'];
+      if (typeof erasedAt !== 'number' || out.Item?.['businessAccountId'] !== waba) return undefined;
+      return { contactId, erasedAt };
+    },
+
+    async acknowledgeHoldBy(contactId, acknowledgement) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: contactKeys.profile(contactId),
+            UpdateExpression: 'REMOVE #hold SET updatedAt = :at, holdAcknowledgedUpTo = #hold.since, lastHoldAcknowledgement = :ack',
+            ConditionExpression: 'attribute_not_exists(erasedAt) AND #hold.since = :since AND #hold.eventId = :eventId',
+            ExpressionAttributeNames: { '#hold': 'hold' },
+            ExpressionAttributeValues: {
+              ':at': acknowledgement.acknowledgedAt,
+              ':ack': acknowledgement,
+              ':since': acknowledgement.hold.since,
+              ':eventId': acknowledgement.hold.eventId,
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
       }
     },
   };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ContactStore } from '../adapters/contact-store.js';
+import type { SendContextReader } from '../adapters/contact-store.js';
 import type { MessageRecord, MessageStore } from '../adapters/message-store.js';
 import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
 import { parseSendRequest, type SendRejectionReason, type SendRequest } from '../contracts/events/outbound.js';
@@ -12,7 +12,8 @@ import { windowState } from '../domain/windows/customer-service-window.js';
 
 export interface RequestSendDeps {
   readonly messages: MessageStore;
-  readonly contacts: ContactStore;
+  /** Reads a contact's send context in 2 requests (identity key, then its partition). */
+  readonly contacts: SendContextReader;
   readonly templates: TemplateRegistry;
   /** Puts the accepted message on its lane's FIFO queue (group = number + recipient). Idempotent. */
   readonly enqueue: (record: MessageRecord) => Promise<void>;
@@ -82,8 +83,8 @@ export async function requestSend(
     const data = request.data;
     const waba = data.businessAccountId ?? (await deps.businessAccountOf(data.phoneNumberId));
     const key = data.to !== undefined ? ({ kind: 'phone', value: data.to } as const) : ({ kind: 'user', value: data.recipientUserId! } as const);
-    const contact = waba === undefined ? undefined : await deps.contacts.find(waba, key);
-    const context = contact === undefined ? undefined : await deps.contacts.sendContext(contact.contactId, data.phoneNumberId);
+    const context = waba === undefined ? undefined : await deps.contacts.sendContextFor(waba, key, data.phoneNumberId);
+    const contact = context?.contact;
     const template =
       data.message.type === 'template' ? await deps.templates.find(waba, data.message.name, data.message.language) : undefined;
     const isMarketing = template?.category === 'marketing';

@@ -203,17 +203,20 @@ async function rotateFromSystemMessage(change: UserIdentityChanged, newUserId: s
     const rotated = await deps.contacts.rotateUserId(waba, change.user.userId, newUserId, at, change.newParentUserId);
     if (rotated !== undefined) return rotated;
   }
-  return rotateByPhone(waba, change.user.waId, newUserId, at, change.newParentUserId, deps);
+  return rotateByPhone(waba, change.user.waId, change.user.userId, newUserId, at, change.newParentUserId, deps);
 }
 
 /**
  * A BSUID rotation for a contact Relais knows by phone but not by the previous BSUID (known from before the
  * username era, or the previous BSUID was never seen): the phone names the contact, which takes the new BSUID.
  * Without this a later BSUID-only message would start a second contact without the first one's consent.
+ * When Meta named the previous BSUID and the phone's contact has another one, that contact is someone else
+ * (a number can pass to another person, a BSUID cannot) and is left alone.
  */
 async function rotateByPhone(
   waba: string,
   waId: string | undefined,
+  previousUserId: string | undefined,
   newUserId: string,
   at: number,
   newParentUserId: string | undefined,
@@ -223,8 +226,9 @@ async function rotateByPhone(
   if (phone === undefined) return undefined;
   const contact = await deps.contacts.find(waba, { kind: 'phone', value: phone });
   if (contact === undefined) return undefined;
-  if (contact.userId !== undefined) return deps.contacts.rotateUserId(waba, contact.userId, newUserId, at, newParentUserId);
-  return deps.contacts.resolve(waba, { userId: newUserId, phone, parentUserId: newParentUserId }, at);
+  if (contact.userId === undefined) return deps.contacts.resolve(waba, { userId: newUserId, phone, parentUserId: newParentUserId }, at);
+  if (previousUserId !== undefined) return undefined;
+  return deps.contacts.rotateUserId(waba, contact.userId, newUserId, at, newParentUserId);
 }
 
 /**
@@ -254,7 +258,7 @@ async function onUserIdRotation(update: UserIdChanged, deps: TrackContactActivit
   const at = update.timestamp * 1000;
   const contact =
     (await deps.contacts.rotateUserId(update.businessAccountId, update.previousUserId, update.currentUserId, at, update.currentParentUserId)) ??
-    (await rotateByPhone(update.businessAccountId, update.waId, update.currentUserId, at, update.currentParentUserId, deps));
+    (await rotateByPhone(update.businessAccountId, update.waId, update.previousUserId, update.currentUserId, at, update.currentParentUserId, deps));
   if (contact === undefined) return;
   await deps.publish([identityEvent(contact, 'user_id_update', false, at, `${update.previousUserId}:${update.currentUserId}`)]);
 }

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ContactStore, SendContext } from '#shared/adapters/contact-store.js';
+import type { SendContext, SendContextReader } from '#shared/adapters/contact-store.js';
 import type { MessageRecord } from '#shared/adapters/message-store.js';
 import type { DomainEvent } from '#shared/contracts/events/registry.js';
 import { UNKNOWN_CONSENT } from '#shared/domain/consent/consent.js';
@@ -29,11 +29,10 @@ function setup(context: Partial<SendContext> | undefined) {
   let ids = 0;
   let now = T0;
   const contact = { contactId: 'c_1', businessAccountId: WABA, phone: '+33612345678', createdAt: T0 - 48 * H, updatedAt: T0 };
-  const contacts = {
-    find: async () => (context === undefined ? undefined : contact),
-    sendContext: async () =>
+  const contacts: SendContextReader = {
+    sendContextFor: async () =>
       context === undefined ? undefined : { contact, window: undefined, freeEntryPointOffer: undefined, freeEntryPointWindow: undefined, consent: UNKNOWN_CONSENT, ...context },
-  } as unknown as ContactStore;
+  };
   const deps: RequestSendDeps = {
     messages,
     contacts,
@@ -94,7 +93,7 @@ describe('requestSend', () => {
     const bad = { metadata: { schemaVersion: 1, idempotencyKey: 'bad-1' }, data: { phoneNumberId: NUMBER, to: '+1555', message: { type: 'text', body: 'x'.repeat(4097) } } };
     const result = await requestSend(bad, 'acme.orders', ctx.deps);
     expect(result).toMatchObject({ decision: 'rejected', reason: 'invalid_request' });
-    const issues = (result as { issues: string[] }).issues;
+    const issues = (result as { issues: readonly string[] }).issues;
     expect(issues.some((i) => i.startsWith('data.to'))).toBe(true);
     expect(issues.some((i) => i.startsWith('data.message'))).toBe(true);
     await requestSend(bad, 'acme.orders', ctx.deps);
