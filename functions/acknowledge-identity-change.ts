@@ -1,9 +1,4 @@
-import middy from '@middy/core';
-import { dynamoDocumentClient, eventBridgeClient, s3Client } from '#shared/adapters/aws-clients.js';
-import { createContactStore } from '#shared/adapters/contact-store.js';
-import { createEventPublisher } from '#shared/adapters/event-publisher.js';
-import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
-import { loadContactsApiConfig } from '#shared/config.js';
+import { httpHandler, manageContactsDepsFromEnvironment } from '#shared/composition.js';
 import {
   AcknowledgeIdentityBodySchema,
   ContactPathSchema,
@@ -13,7 +8,7 @@ import {
   requireIamActor,
   type AcknowledgeIdentityResponse,
 } from '#shared/contracts/http/contacts.js';
-import { httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { acknowledgeIdentityChange, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
 
 /**
@@ -38,25 +33,4 @@ export function createAcknowledgeIdentityChange(deps: ManageContactsDeps) {
   };
 }
 
-function depsFromEnvironment(): ManageContactsDeps {
-  const config = loadContactsApiConfig(process.env);
-  const publisher = createEventPublisher({
-    client: eventBridgeClient(),
-    eventBusName: config.eventBusName,
-    payloadStore: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
-  });
-  return {
-    contacts: createContactStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }),
-    publish: (events) => publisher.publish(events),
-    now: Date.now,
-  };
-}
-
-let run: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
-
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(httpErrors())
-  .handler((event) => {
-    run ??= createAcknowledgeIdentityChange(depsFromEnvironment());
-    return run(event);
-  });
+export const handler = httpHandler(() => createAcknowledgeIdentityChange(manageContactsDepsFromEnvironment()));

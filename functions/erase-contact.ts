@@ -1,11 +1,6 @@
-import middy from '@middy/core';
-import { dynamoDocumentClient, eventBridgeClient, s3Client } from '#shared/adapters/aws-clients.js';
-import { createContactStore } from '#shared/adapters/contact-store.js';
-import { createEventPublisher } from '#shared/adapters/event-publisher.js';
-import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
-import { loadContactsApiConfig } from '#shared/config.js';
+import { httpHandler, manageContactsDepsFromEnvironment } from '#shared/composition.js';
 import { ContactPathSchema, iso, parseRequest, requireIamActor } from '#shared/contracts/http/contacts.js';
-import { httpErrors, json, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { json, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { eraseContact, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
 
 /**
@@ -23,25 +18,4 @@ export function createEraseContact(deps: ManageContactsDeps) {
   };
 }
 
-function depsFromEnvironment(): ManageContactsDeps {
-  const config = loadContactsApiConfig(process.env);
-  const publisher = createEventPublisher({
-    client: eventBridgeClient(),
-    eventBusName: config.eventBusName,
-    payloadStore: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
-  });
-  return {
-    contacts: createContactStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }),
-    publish: (events) => publisher.publish(events),
-    now: Date.now,
-  };
-}
-
-let run: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
-
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(httpErrors())
-  .handler((event) => {
-    run ??= createEraseContact(depsFromEnvironment());
-    return run(event);
-  });
+export const handler = httpHandler(() => createEraseContact(manageContactsDepsFromEnvironment()));

@@ -1,9 +1,9 @@
-import middy from '@middy/core';
+import { httpHandler } from '#shared/composition.js';
 import { dynamoDocumentClient } from '#shared/adapters/aws-clients.js';
 import { createContactStore } from '#shared/adapters/contact-store.js';
 import { loadContactsReadConfig } from '#shared/config.js';
 import { ContactPathSchema, GetContactQuerySchema, getContactResponse, parseRequest } from '#shared/contracts/http/contacts.js';
-import { httpErrors, json, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { json, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { getContact, type ContactReadDeps } from '#shared/usecases/manage-contacts.js';
 
 /**
@@ -25,11 +25,4 @@ function depsFromEnvironment(): ContactReadDeps {
   return { contacts: createContactStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }), now: Date.now };
 }
 
-let run: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
-
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(httpErrors())
-  .handler((event) => {
-    run ??= createGetContact(depsFromEnvironment());
-    return run(event);
-  });
+export const handler = httpHandler(() => createGetContact(depsFromEnvironment()));

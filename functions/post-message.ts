@@ -1,6 +1,6 @@
-import middy from '@middy/core';
+import { httpHandler } from '#shared/composition.js';
 import { BadRequestError } from '#shared/errors.js';
-import { httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send.js';
 import { requestSendDepsFromEnvironment } from './request-send.js';
 
@@ -32,11 +32,4 @@ export function createPostMessage(deps: RequestSendDeps) {
   };
 }
 
-let post: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
-
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(httpErrors())
-  .handler((event) => {
-    post ??= createPostMessage(requestSendDepsFromEnvironment());
-    return post(event);
-  });
+export const handler = httpHandler(() => createPostMessage(requestSendDepsFromEnvironment()));

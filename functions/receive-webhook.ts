@@ -1,11 +1,9 @@
-import middy from '@middy/core';
-import { eventBridgeClient, s3Client, secretsManagerClient } from '#shared/adapters/aws-clients.js';
-import { createEventPublisher } from '#shared/adapters/event-publisher.js';
-import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
+import { httpHandler, publisherFor } from '#shared/composition.js';
+import { secretsManagerClient } from '#shared/adapters/aws-clients.js';
 import { createSecretProvider } from '#shared/adapters/secrets.js';
 import { loadReceiveWebhookConfig } from '#shared/config.js';
 import { logger } from '#shared/logger.js';
-import { header, httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { header, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { ingestWebhook, type IngestWebhookDeps } from '#shared/usecases/ingest-webhook.js';
 
 /** POST /webhook: Meta's signed deliveries, acknowledged with 200 only once every event is on the bus. */
@@ -23,20 +21,9 @@ function depsFromEnvironment(): IngestWebhookDeps {
   return {
     // During a rotation the secret holds "current,previous"; both are accepted until the old one is removed.
     appSecrets: async () => (await secrets.get(config.appSecret)).split(',').map((s) => s.trim()).filter((s) => s !== ''),
-    publisher: createEventPublisher({
-      client: eventBridgeClient(),
-      eventBusName: config.eventBusName,
-      payloadStore: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
-    }),
+    publisher: publisherFor(config),
     now: Date.now,
   };
 }
 
-let receive: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
-
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(httpErrors())
-  .handler((event) => {
-    receive ??= createReceiveWebhook(depsFromEnvironment());
-    return receive(event);
-  });
+export const handler = httpHandler(() => createReceiveWebhook(depsFromEnvironment()));

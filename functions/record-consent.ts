@@ -1,9 +1,4 @@
-import middy from '@middy/core';
-import { dynamoDocumentClient, eventBridgeClient, s3Client } from '#shared/adapters/aws-clients.js';
-import { createContactStore } from '#shared/adapters/contact-store.js';
-import { createEventPublisher } from '#shared/adapters/event-publisher.js';
-import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
-import { loadContactsApiConfig } from '#shared/config.js';
+import { httpHandler, manageContactsDepsFromEnvironment } from '#shared/composition.js';
 import {
   consentRecordView,
   consentStateView,
@@ -15,7 +10,7 @@ import {
   requireIamActor,
   type RecordConsentResponse,
 } from '#shared/contracts/http/contacts.js';
-import { header, httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { header, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { recordConsent, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
 
 /**
@@ -41,25 +36,4 @@ export function createRecordConsent(deps: ManageContactsDeps) {
   };
 }
 
-function depsFromEnvironment(): ManageContactsDeps {
-  const config = loadContactsApiConfig(process.env);
-  const publisher = createEventPublisher({
-    client: eventBridgeClient(),
-    eventBusName: config.eventBusName,
-    payloadStore: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
-  });
-  return {
-    contacts: createContactStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }),
-    publish: (events) => publisher.publish(events),
-    now: Date.now,
-  };
-}
-
-let run: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
-
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(httpErrors())
-  .handler((event) => {
-    run ??= createRecordConsent(depsFromEnvironment());
-    return run(event);
-  });
+export const handler = httpHandler(() => createRecordConsent(manageContactsDepsFromEnvironment()));

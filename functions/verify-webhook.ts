@@ -1,11 +1,11 @@
+import { httpHandler } from '#shared/composition.js';
 import { timingSafeEqual } from 'node:crypto';
-import middy from '@middy/core';
 import { secretsManagerClient } from '#shared/adapters/aws-clients.js';
 import { createSecretProvider } from '#shared/adapters/secrets.js';
 import { loadVerifyWebhookConfig } from '#shared/config.js';
 import { BadRequestError, ForbiddenError } from '#shared/errors.js';
 import { logger } from '#shared/logger.js';
-import { httpErrors, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 
 /** Meta's challenge is a number; anything else is refused rather than echoed back. */
 const CHALLENGE_PATTERN = /^[A-Za-z0-9_.-]{1,256}$/;
@@ -39,15 +39,8 @@ function sameSecret(received: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-let verify: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
-
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(httpErrors())
-  .handler((event) => {
-    if (verify === undefined) {
-      const config = loadVerifyWebhookConfig(process.env);
-      const secrets = createSecretProvider({ client: secretsManagerClient });
-      verify = createVerifyWebhook({ verifyToken: () => secrets.get(config.verifyToken) });
-    }
-    return verify(event);
-  });
+export const handler = httpHandler(() => {
+  const config = loadVerifyWebhookConfig(process.env);
+  const secrets = createSecretProvider({ client: secretsManagerClient });
+  return createVerifyWebhook({ verifyToken: () => secrets.get(config.verifyToken) });
+});
