@@ -10,7 +10,8 @@ import { WebhookIngress, type HandlerFunctionProps } from './constructs/webhook-
 import { WhatsAppSecrets } from './constructs/whatsapp-secrets.js';
 import { EventConsumers } from './constructs/event-consumers.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, STATE_TABLE, TABLES, type HandlerNeeds } from './topology.js';
-import { SEND_ENV } from '../shared/sending-config.js';
+import { loadContactActivityConfig } from '../shared/config.js';
+import { SEND_ENV, loadRequestSendConfig } from '../shared/sending-config.js';
 import { parseTemplateRegistryConfig } from '../shared/domain/templates/template-registry.js';
 
 /** Retention values CloudWatch Logs accepts (RetentionDays without INFINITE). */
@@ -31,6 +32,51 @@ const secretArn = z
   .string({ error: 'must be a string' })
   .regex(SECRET_ARN, { error: 'must be the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)' })
   .optional();
+
+/** Environment variable of the contact settings (read by `loadContactActivityConfig`). */
+const CONTACT_SETTINGS_ENV = 'CONTACT_SETTINGS';
+
+/**
+ * Lambda allows 4 KB of environment per function (names and values). The settings passed as JSON get what
+ * the other variables leave: about 1 KB covers them, queue URLs and generated resource names included.
+ */
+const SETTINGS_ENV_BUDGET_BYTES = 3072;
+
+/**
+ * Stand-ins for the resource variables the handlers' loaders require, so that a setting can be checked at
+ * synth by the very parser its handler runs at start-up (a value that synthesises is one the handler accepts).
+ */
+const PROBE_ENV: Readonly<Record<string, string>> = {
+  [ENV.stateTableName]: 'synth-check',
+  [ENV.eventBusName]: 'synth-check',
+  [ENV.payloadBucketName]: 'synth-check',
+  [SEND_ENV.priorityQueueUrl]: 'synth-check',
+  [SEND_ENV.bulkQueueUrl]: 'synth-check',
+};
+
+/** A structured context value, which `-c key=value` passes as JSON text and cdk.json as JSON itself. */
+function jsonContext<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `is not valid JSON (${(error as Error).message})` });
+      return z.NEVER;
+    }
+  }, schema);
+}
+
+/** Refinement that runs a handler-side parser on the value's JSON and reports its error message. */
+function acceptedBy(parse: (json: string) => unknown) {
+  return (value: unknown, ctx: z.RefinementCtx): void => {
+    try {
+      parse(JSON.stringify(value));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  };
+}
 
 /**
  * Stack configuration, read from CDK context (`cdk.json` "context" or `cdk synth -c key=value`).
@@ -68,32 +114,57 @@ export const RelaisConfigSchema = z.object({
   apiThrottleBurstLimit: wholeNumber(1).default(2000),
   /** Messages per second each business number may send (Meta: 80, up to 1,000 after an upgrade). @default 80 */
   throughputPerSecond: wholeNumber(1)
-    .refine((n) => n <= 1000, { error: 'must be at most 1000 (Meta\'s highest throughput)' })
+    .refine((n) => n <= 1000, { error: "must be at most 1000 (Meta's highest throughput)" })
     .default(80),
   /**
-   * Approved templates the policy gate knows until the template sync lands: an array of
-   * `{ name, language, status, category, parameterFormat?, parameters?, businessAccountId? }`. @default []
+   * Approved templates the policy gate knows until the template sync lands: an array (or its JSON text, as
+   * `-c templates=...` passes it) of `{ name, language, status, category, parameterFormat?, parameters?,
+   * businessAccountId? }`, checked by the parser post-message and request-send run. @default []
    */
-  templates: z
-    .array(z.unknown(), { error: 'must be an array of templates' })
-    .superRefine((value, ctx) => {
-      try {
-        parseTemplateRegistryConfig(JSON.stringify(value));
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      }
-    })
-    .default([]),
-  /** Overrides of the send policy (`marketingCap`, `requireOptIn`, `noMarketingCountryCallingCodes`). @default {} */
-  sendPolicy: z.record(z.string(), z.unknown(), { error: 'must be an object' }).default({}),
-  /** Consent keyword and confirmation settings (`{ default?, byBusinessAccount? }`). @default {} */
-  contactSettings: z.record(z.string(), z.unknown(), { error: 'must be an object' }).default({}),
+  templates: jsonContext(
+    z.array(z.unknown(), { error: 'must be an array of templates' }).superRefine(acceptedBy((json) => parseTemplateRegistryConfig(json))),
+  ).default([]),
+  /**
+   * Overrides of the send policy (`marketingCap`, `requireOptIn`, `noMarketingCountryCallingCodes`), as an
+   * object or its JSON text, checked by the parser post-message and request-send run. @default {}
+   */
+  sendPolicy: jsonContext(
+    z
+      .record(z.string(), z.unknown(), { error: 'must be an object' })
+      .superRefine(acceptedBy((json) => loadRequestSendConfig({ ...PROBE_ENV, [SEND_ENV.policy]: json }))),
+  ).default({}),
+  /**
+   * Consent keyword and confirmation settings (`{ default?, byBusinessAccount? }`), as an object or its JSON
+   * text, checked by the parser track-contact-activity runs. @default {}
+   */
+  contactSettings: jsonContext(
+    z
+      .record(z.string(), z.unknown(), { error: 'must be an object' })
+      .superRefine(acceptedBy((json) => loadContactActivityConfig({ ...PROBE_ENV, [CONTACT_SETTINGS_ENV]: json }))),
+  ).default({}),
   /** Use this existing app-secret secret instead of creating one. @default - created */
   appSecretArn: secretArn,
   /** Use this existing verify-token secret instead of creating one. @default - created */
   verifyTokenArn: secretArn,
   /** Use this existing access-token secret instead of creating one. @default - created */
   accessTokenArn: secretArn,
+}).superRefine((config, ctx) => {
+  const bytes = Buffer.byteLength(JSON.stringify(config.templates)) + Buffer.byteLength(JSON.stringify(config.sendPolicy));
+  if (bytes > SETTINGS_ENV_BUDGET_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['templates'],
+      message: `templates and sendPolicy take ${bytes} bytes as JSON, over the ${SETTINGS_ENV_BUDGET_BYTES} bytes Lambda's 4 KB environment leaves them on post-message and request-send`,
+    });
+  }
+  const contactBytes = Buffer.byteLength(JSON.stringify(config.contactSettings));
+  if (contactBytes > SETTINGS_ENV_BUDGET_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['contactSettings'],
+      message: `takes ${contactBytes} bytes as JSON, over the ${SETTINGS_ENV_BUDGET_BYTES} bytes Lambda's 4 KB environment leaves it on track-contact-activity`,
+    });
+  }
 });
 
 export type RelaisConfig = z.output<typeof RelaisConfigSchema>;
@@ -110,7 +181,8 @@ export function readRelaisConfig(scope: Construct): RelaisConfig {
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? '(root)');
-    return `  - ${key}: ${issue.message} (got ${JSON.stringify(raw[key])})`;
+    const got = JSON.stringify(raw[key]) ?? 'nothing';
+    return `  - ${key}: ${issue.message} (got ${got.length > 200 ? `${got.slice(0, 200)}…` : got})`;
   });
   throw new Error(`Invalid Relais configuration in CDK context:\n${lines.join('\n')}`);
 }
@@ -120,7 +192,10 @@ export interface RelaisStackProps extends StackProps {
   readonly config?: RelaisConfig;
 }
 
-/** Relais: webhook ingress, the event bus, state tables, claim-check storage and the WhatsApp secrets. */
+/**
+ * Relais: the HTTP API (webhooks, contacts, messages), the event bus and its rules, the queue-fed consumers
+ * (outbound FIFO lanes included), state tables, claim-check storage and the WhatsApp secrets.
+ */
 export class RelaisStack extends Stack {
   readonly config: RelaisConfig;
   readonly tables: StateTables;
@@ -198,7 +273,7 @@ export class RelaisStack extends Stack {
       fn.addEnvironment(ENV.eventBusName, this.events.bus.eventBusName);
       this.payloads.grantPut(fn, ENV.payloadBucketName);
     }
-    if (needs.readsPayloads) this.payloads.bucket.grantRead(fn);
+    if (needs.readsPayloads) this.payloads.grantGet(fn);
     const secretEnv = { appSecret: ENV.appSecretArn, verifyToken: ENV.verifyTokenArn, accessToken: ENV.accessTokenArn } as const;
     for (const name of needs.secrets ?? []) {
       this.secrets[name].grantRead(fn);
@@ -228,7 +303,7 @@ export class RelaisStack extends Stack {
         fn.addEnvironment(SEND_ENV.templates, JSON.stringify(this.config.templates));
         fn.addEnvironment(SEND_ENV.policy, JSON.stringify(this.config.sendPolicy));
       } else {
-        fn.addEnvironment('CONTACT_SETTINGS', JSON.stringify(this.config.contactSettings));
+        fn.addEnvironment(CONTACT_SETTINGS_ENV, JSON.stringify(this.config.contactSettings));
       }
     }
   }

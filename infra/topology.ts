@@ -4,10 +4,10 @@
  * same handlers, the same event rules.
  */
 
-/** Attribute DynamoDB's TTL sweeper reads (epoch seconds). Reads never trust it: they compare expiry themselves. */
 import { ENV } from '../shared/config.js';
 import { DetailType, RELAIS_EVENT_SOURCE } from '../shared/contracts/events/catalogue.js';
 
+/** Attribute DynamoDB's TTL sweeper reads (epoch seconds). Reads never trust it: they compare expiry themselves. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 export interface TableSpec {
@@ -79,6 +79,7 @@ export interface ConsumerSpec {
   readonly batchSize: number;
   /** Event source mapping's maximum concurrency (2..1000). */
   readonly maxConcurrency: number;
+  /** At least 6× the handler's timeout (AWS's guidance for SQS event sources; the CDK app enforces it). */
   readonly visibilityTimeoutSeconds: number;
   /** Receives before a message moves to the DLQ. */
   readonly maxReceiveCount: number;
@@ -94,7 +95,7 @@ export const CONTACT_ACTIVITY: ConsumerSpec = {
   fifo: false,
   batchSize: 10,
   maxConcurrency: 10,
-  visibilityTimeoutSeconds: 60,
+  visibilityTimeoutSeconds: 180,
   maxReceiveCount: 5,
 };
 
@@ -105,7 +106,7 @@ export const SEND_REQUESTS: ConsumerSpec = {
   fifo: false,
   batchSize: 10,
   maxConcurrency: 20,
-  visibilityTimeoutSeconds: 60,
+  visibilityTimeoutSeconds: 180,
   maxReceiveCount: 5,
   urlEnvVar: 'SEND_REQUESTS_QUEUE_URL',
 };
@@ -143,7 +144,7 @@ export const MESSAGE_STATUS: ConsumerSpec = {
   fifo: false,
   batchSize: 10,
   maxConcurrency: 10,
-  visibilityTimeoutSeconds: 60,
+  visibilityTimeoutSeconds: 180,
   maxReceiveCount: 5,
 };
 

@@ -9,6 +9,12 @@ import type { ConsumerSpec, EventRuleSpec, HandlerNeeds } from '../topology.js';
 import { AppFunction, type AppFunctionProps } from './app-function.js';
 import { eventPatternFromJson, type EventBusConstruct } from './event-bus.js';
 
+/** Function timeout when HANDLERS names none (the AppFunction default). */
+const DEFAULT_TIMEOUT_SECONDS = 10;
+
+/** Minimum ratio of a queue's visibility timeout to its consumer function's timeout (AWS's guidance). */
+export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
+
 export interface EventConsumersProps {
   readonly consumers: readonly ConsumerSpec[];
   readonly rules: readonly EventRuleSpec[];
@@ -38,6 +44,16 @@ export class EventConsumers extends Construct {
     for (const spec of props.consumers) {
       const needs = props.handlers[spec.handler];
       if (needs === undefined) throw new Error(`EventConsumers: consumer ${spec.id} uses handler "${spec.handler}", which has no entry in HANDLERS`);
+      // AWS: "set the source queue's visibility timeout to at least six times the timeout that you configure
+      // on your function", so a batch retried after throttling is not handed out again while still running.
+      // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+      const functionTimeout = needs.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+      if (spec.visibilityTimeoutSeconds < VISIBILITY_TO_TIMEOUT_RATIO * functionTimeout) {
+        throw new Error(
+          `EventConsumers: ${spec.id}'s visibility timeout (${spec.visibilityTimeoutSeconds} s) must be at least ${VISIBILITY_TO_TIMEOUT_RATIO}× ${spec.handler}'s timeout (${functionTimeout} s), i.e. ≥ ${VISIBILITY_TO_TIMEOUT_RATIO * functionTimeout} s`,
+        );
+      }
+      if (this.queues.has(spec.id)) throw new Error(`EventConsumers: duplicate consumer id "${spec.id}"`);
       const fifo = spec.fifo ? { fifo: true, contentBasedDeduplication: false } : {};
       const dlq = new sqs.Queue(this, `${spec.id}Dlq`, {
         ...fifo,
@@ -74,13 +90,10 @@ export class EventConsumers extends Construct {
           handlerName: spec.handler,
           description: needs.description,
           memorySize: needs.memorySize ?? 256,
-          timeout: Duration.seconds(needs.timeoutSeconds ?? 10),
+          timeout: Duration.seconds(functionTimeout),
           ...props.functionDefaults,
         });
         this.functions.set(spec.handler, fn);
-      }
-      if (spec.visibilityTimeoutSeconds < (needs.timeoutSeconds ?? 10) * 2) {
-        throw new Error(`EventConsumers: ${spec.id}'s visibility timeout must be at least twice ${spec.handler}'s timeout`);
       }
       fn.function.addEventSource(
         new lambdaEventSources.SqsEventSource(queue, {

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { AppFunction } from './app-function.js';
@@ -22,6 +23,7 @@ export interface PayloadStoreProps {
 export class PayloadStore extends Construct {
   readonly bucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
+  private readonly acknowledged = new WeakSet<AppFunction>();
 
   constructor(scope: Construct, id: string, props: PayloadStoreProps = {}) {
     super(scope, id);
@@ -56,20 +58,33 @@ export class PayloadStore extends Construct {
     });
   }
 
+  /**
+   * Lets `fn` read stored payloads: `s3:GetObject` on this bucket's objects and nothing else (no listing,
+   * no bucket metadata), which is all a claim-check reader does.
+   */
+  grantGet(fn: AppFunction): void {
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects('*')] });
+    this.acknowledgeObjectWildcard(fn);
+  }
+
   /** Lets `fn` store payloads (put only: no read, no delete) and passes the bucket name through `envVar`. */
   grantPut(fn: AppFunction, envVar: string): void {
     this.bucket.grantPut(fn);
     fn.addEnvironment(envVar, this.bucket.bucketName);
+    this.acknowledgeObjectWildcard(fn);
+    Validations.of(fn.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::s3:Abort*]',
+      reason: 'Part of grantPut: lets the writer abort its own multipart uploads on this bucket only.',
+    });
+  }
+
+  private acknowledgeObjectWildcard(fn: AppFunction): void {
+    if (this.acknowledged.has(fn)) return;
+    this.acknowledged.add(fn);
     const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
-    Validations.of(fn.role).acknowledge(
-      {
-        id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/*]`,
-        reason: 'Payload object keys are generated per event, so the put grant covers the objects of this one bucket.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Action::s3:Abort*]',
-        reason: 'Part of grantPut: lets the writer abort its own multipart uploads on this bucket only.',
-      },
-    );
+    Validations.of(fn.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/*]`,
+      reason: 'Payload object keys are content hashes generated per event, so object access covers the objects of this one bucket.',
+    });
   }
 }

@@ -28,7 +28,8 @@ export interface WebhookIngressProps {
 
 /**
  * The HTTP API (API Gateway v2) in front of the handlers: routes from the topology, one function per
- * handler module, JSON access logs, default-stage throttling, and the URLs as stack outputs.
+ * handler module, an IAM authorizer on every route declared `iam` (only Meta's webhook routes are `none`),
+ * JSON access logs, default-stage throttling, and the URLs as stack outputs.
  */
 export class WebhookIngress extends Construct {
   readonly api: apigw.HttpApi;
@@ -48,7 +49,7 @@ export class WebhookIngress extends Construct {
     this.api = new apigw.HttpApi(this, 'Api', {
       // A label in the console, not an identifier: API names need not be unique.
       apiName: `${Stack.of(this).stackName}-http-api`,
-      description: 'Relais HTTP API: WhatsApp webhooks',
+      description: "Relais HTTP API: Meta's webhooks (signature-checked) and the IAM-authorised contacts and messages API",
       createDefaultStage: false,
     });
 

@@ -16,6 +16,10 @@ describe('readRelaisConfig', () => {
       payloadRetentionDays: 400,
       apiThrottleRateLimit: 1000,
       apiThrottleBurstLimit: 2000,
+      throughputPerSecond: 80,
+      templates: [],
+      sendPolicy: {},
+      contactSettings: {},
     });
   });
 
@@ -62,6 +66,51 @@ describe('readRelaisConfig', () => {
     expect(attempt).toThrow(/Invalid Relais configuration in CDK context/);
     expect(attempt).toThrow(/logRetentionDays/);
     expect(attempt).toThrow(/apiThrottleRateLimit/);
+  });
+
+  it("accepts a throughput up to Meta's 1,000 messages per second and refuses more", () => {
+    expect(read({ throughputPerSecond: '1000' })).toMatchObject({ throughputPerSecond: 1000 });
+    expect(() => read({ throughputPerSecond: 1001 })).toThrow(/throughputPerSecond: must be at most 1000/);
+    expect(() => read({ throughputPerSecond: 0 })).toThrow(/throughputPerSecond: must be a whole number ≥ 1/);
+  });
+
+  describe('structured settings', () => {
+    const template = { name: 'order_shipped', language: 'en_US', status: 'APPROVED', category: 'utility', parameterFormat: 'positional', parameters: { body: 2 } };
+
+    it('takes templates, send policy and contact settings as JSON from cdk.json or as JSON text from -c', () => {
+      const sendPolicy = { requireOptIn: ['marketing', 'utility'] };
+      const contactSettings = { default: { keywords: { optOut: ['STOP', 'ARRET'] } } };
+      const expected = { templates: [template], sendPolicy, contactSettings };
+      expect(read(expected)).toMatchObject(expected);
+      expect(read({ templates: JSON.stringify([template]), sendPolicy: JSON.stringify(sendPolicy), contactSettings: JSON.stringify(contactSettings) })).toMatchObject(expected);
+    });
+
+    it('names the bad template entry by position, name and language', () => {
+      const paused = { ...template, name: 'spring_sale', language: 'fr_FR', category: 'promotional' };
+      expect(() => read({ templates: [template, paused] })).toThrow(/templates: template registry config: entry 1 \(spring_sale\/fr_FR\): category: must be one of marketing, utility, authentication/);
+    });
+
+    it('refuses the same template configured twice', () => {
+      expect(() => read({ templates: JSON.stringify([template, template]) })).toThrow(/templates: .*entry 1 \(order_shipped\/en_US\) repeats entry 0/);
+    });
+
+    it('refuses JSON text that does not parse, naming the key', () => {
+      expect(() => read({ templates: '[{"name": "order_shipped",' })).toThrow(/templates: is not valid JSON/);
+      expect(() => read({ sendPolicy: '{marketingCap: 2}' })).toThrow(/sendPolicy: is not valid JSON/);
+    });
+
+    it('refuses a send policy or contact settings the handlers would refuse at start-up', () => {
+      expect(() => read({ sendPolicy: { marketingCap: 2 } })).toThrow(/sendPolicy: SEND_POLICY: marketingCap: /);
+      expect(() => read({ sendPolicy: { requireOptin: ['marketing'] } })).toThrow(/sendPolicy: .*requireOptin/);
+      expect(() => read({ contactSettings: { default: { keywords: { optOut: [] } } } })).toThrow(/contactSettings: invalid CONTACT_SETTINGS configuration: default\.keywords\.optOut/);
+      expect(() => read({ contactSettings: { byBusinessAccount: { acme: {} } } })).toThrow(/contactSettings: .*byBusinessAccount\.acme/);
+      expect(() => read({ templates: { name: 'order_shipped' } })).toThrow(/templates: must be an array of templates/);
+    });
+
+    it("refuses templates and a send policy that would not fit Lambda's 4 KB environment", () => {
+      const many = Array.from({ length: 40 }, (_, i) => ({ ...template, name: `order_update_${i}` }));
+      expect(() => read({ templates: many })).toThrow(/templates: templates and sendPolicy take \d+ bytes as JSON, over the 3072 bytes/);
+    });
   });
 
   it('stops the stack from being built when the context is invalid', () => {

@@ -1,15 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { AppFunction, bindTable } from '#infra/constructs/app-function.js';
 import { EventBusConstruct, eventPatternFromJson } from '#infra/constructs/event-bus.js';
+import { EventConsumers } from '#infra/constructs/event-consumers.js';
 import { PayloadStore } from '#infra/constructs/payload-store.js';
 import { StateTables } from '#infra/constructs/state-tables.js';
 import { WebhookIngress } from '#infra/constructs/webhook-ingress.js';
-import { ROUTES, STATE_TABLE } from '#infra/topology.js';
+import { HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, STATE_TABLE, type ConsumerSpec } from '#infra/topology.js';
+
+/** The feature flags of cdk.json (the payload bucket's access logging relies on serverAccessLogsUseBucketPolicy). */
+const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 
 // CloudFormation's built-in template validation is slow and runs in nag.test.ts on the full app.
-const newStack = () => new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false }), 'Test');
+const newStack = () => new Stack(new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false }), 'Test');
 
 describe('AppFunction', () => {
   it('names the missing module when a handler file does not exist', () => {
@@ -29,10 +34,11 @@ describe('AppFunction', () => {
   });
 });
 
+type Statement = { Action: string | string[]; Resource: unknown };
+const statements = (template: Template): Statement[] =>
+  Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+
 describe('bindTable', () => {
-  type Statement = { Action: string | string[]; Resource: unknown };
-  const statements = (template: Template): Statement[] =>
-    Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
   const dynamoActions = (template: Template) => statements(template).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).filter((a) => a.startsWith('dynamodb:'));
 
   it('grants read access to the table and its indexes and sets the table name variable', () => {
@@ -110,5 +116,59 @@ describe('WebhookIngress', () => {
 describe('PayloadStore', () => {
   it('rejects a non-positive retention', () => {
     expect(() => new PayloadStore(newStack(), 'Payloads', { retentionDays: 0 })).toThrow(/retentionDays must be a positive integer/);
+  });
+
+  it('lets a claim-check reader get objects of the payload bucket and nothing else', () => {
+    const stack = newStack();
+    const payloads = new PayloadStore(stack, 'Payloads');
+    payloads.grantGet(new AppFunction(stack, 'Fn', { handlerName: 'track-message-status' }));
+    const s3Statements = statements(Template.fromStack(stack)).filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('s3:')));
+    const bucketId = stack.getLogicalId(payloads.bucket.node.defaultChild as never);
+    expect(s3Statements).toEqual([
+      expect.objectContaining({ Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] } }),
+    ]);
+  });
+});
+
+describe('EventConsumers', () => {
+  const consumer = (overrides: Partial<ConsumerSpec> = {}): ConsumerSpec => ({
+    id: 'Statuses',
+    handler: 'track-message-status',
+    fifo: false,
+    batchSize: 10,
+    maxConcurrency: 5,
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    ...overrides,
+  });
+  const build = (consumers: readonly ConsumerSpec[], rules: ConstructorParameters<typeof EventConsumers>[2]['rules'] = []) => {
+    const stack = newStack();
+    const events = new EventBusConstruct(stack, 'Events');
+    const built = new EventConsumers(stack, 'Consumers', { consumers, rules, handlers: HANDLERS, events });
+    return { stack, built };
+  };
+
+  it("refuses a visibility timeout under 6× the consumer function's timeout, naming both", () => {
+    // track-message-status runs for up to 30 s, so its queue needs 180 s.
+    expect(() => build([consumer({ visibilityTimeoutSeconds: 179 })])).toThrow(
+      /Statuses's visibility timeout \(179 s\) must be at least 6× track-message-status's timeout \(30 s\), i\.e\. ≥ 180 s/,
+    );
+  });
+
+  it('refuses a consumer whose handler has no HANDLERS entry, and a rule targeting an unknown consumer', () => {
+    expect(() => build([consumer({ handler: 'no-such-handler' })])).toThrow(/consumer Statuses uses handler "no-such-handler", which has no entry in HANDLERS/);
+    expect(() => build([consumer()], [{ id: 'Lost', description: 'x', pattern: { source: ['relais.whatsapp'] }, target: 'Nowhere' }])).toThrow(
+      /rule Lost targets unknown consumer Nowhere/,
+    );
+    expect(() => build([consumer(), consumer()])).toThrow(/duplicate consumer id "Statuses"/);
+  });
+
+  it('builds one function for consumers sharing a handler, with one event source mapping per queue', () => {
+    const { stack, built } = build([OUTBOUND_PRIORITY, OUTBOUND_BULK]);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    expect([...built.functions.keys()]).toEqual(['send-message']);
+    expect(() => built.consumer('Statuses')).toThrow(/no consumer Statuses/);
   });
 });

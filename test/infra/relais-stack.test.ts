@@ -4,7 +4,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppFunction } from '#infra/constructs/app-function.js';
 import { RelaisStack } from '#infra/relais-stack.js';
-import { ENV, ROUTES, TABLES, TTL_ATTRIBUTE } from '#infra/topology.js';
+import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, SEND_REQUESTS, TABLES, TTL_ATTRIBUTE, type ConsumerSpec } from '#infra/topology.js';
+import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadReceiveWebhookConfig, loadVerifyWebhookConfig } from '#shared/config.js';
+import { DetailType } from '#shared/contracts/events/catalogue.js';
+import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
 
 /** The feature flags `cdk synth` applies (cdk.json), so the template under test is the one that deploys. */
 const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
@@ -20,8 +23,12 @@ function logicalId(element: { node: { defaultChild?: unknown } }): string {
   return Stack.of(element as never).getLogicalId(element.node.defaultChild as CfnElement);
 }
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+const ref = (element: { node: { defaultChild?: unknown } }) => ({ Ref: logicalId(element) });
+const arnOf = (element: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [logicalId(element), 'Arn'] });
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown };
 type PolicyResource = { Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Statement[] } } };
+type QueuePolicyResource = { Properties: { Queues: Array<{ Ref: string }>; PolicyDocument: { Statement: Statement[] } } };
 
 function statementsOf(template: Template, fn: AppFunction): Statement[] {
   const roleId = logicalId(fn.role);
@@ -31,6 +38,15 @@ function statementsOf(template: Template, fn: AppFunction): Statement[] {
 
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+const HANDLER_NAMES = Object.keys(HANDLERS);
+const WEBHOOK_HANDLERS = ['verify-webhook', 'receive-webhook'];
+
+/** Every handler the stack deploys, whether an HTTP route or a queue serves it. */
+function functionOf(stack: RelaisStack, name: string): AppFunction {
+  const fn = stack.ingress.functions.get(name) ?? stack.consumers.functions.get(name);
+  if (fn === undefined) throw new Error(`no function for handler ${name}`);
+  return fn;
+}
 
 describe('RelaisStack with default configuration', () => {
   let stack: RelaisStack;
@@ -39,8 +55,13 @@ describe('RelaisStack with default configuration', () => {
     ({ stack, template } = synth());
   });
 
+  const fnProps = (name: string) => template.findResources('AWS::Lambda::Function')[logicalId(functionOf(stack, name).function)]?.['Properties'];
+  const envOf = (name: string): Record<string, unknown> => fnProps(name).Environment.Variables;
+  const queueOf = (id: string) => stack.consumers.consumer(id).queue;
+  const dlqOf = (id: string) => stack.consumers.consumer(id).dlq;
+
   describe('HTTP API', () => {
-    it.each(ROUTES)('routes $method $path to the $handler function without an AWS authorizer', (route) => {
+    it.each(ROUTES)('routes $method $path to the $handler function, unauthenticated only for Meta\'s webhook', (route) => {
       const fnId = logicalId(stack.ingress.handler(route.handler).function);
       const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
         Properties: { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] } },
@@ -49,9 +70,19 @@ describe('RelaisStack with default configuration', () => {
       expect(integrationIds).toHaveLength(1);
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: `${route.method} ${route.path}`,
-        AuthorizationType: 'NONE',
+        AuthorizationType: route.path === '/webhook' ? 'NONE' : 'AWS_IAM',
         Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationIds[0] }]] },
       });
+    });
+
+    it("leaves only Meta's two webhook routes without IAM authorisation", () => {
+      const routeKeys = (auth: string) =>
+        Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { AuthorizationType: auth } }))
+          .map((r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey)
+          .sort();
+      expect(routeKeys('NONE')).toEqual(['GET /webhook', 'POST /webhook']);
+      expect(routeKeys('AWS_IAM')).toHaveLength(ROUTES.length - 2);
+      expect(routeKeys('AWS_IAM')).toContain('POST /messages');
     });
 
     it('exposes exactly the routes of the topology', () => {
@@ -69,8 +100,7 @@ describe('RelaisStack with default configuration', () => {
       });
       const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as { Properties: { AccessLogSettings: { Format: string } } };
       expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/querystring|queryString|verify_token/i);
-      template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
-      expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]).toMatchObject({ Properties: { RetentionInDays: 30 } });
+      expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
     });
 
     it('outputs the API URL and the webhook callback URL', () => {
@@ -82,15 +112,19 @@ describe('RelaisStack with default configuration', () => {
   });
 
   describe('Lambda functions', () => {
-    it('creates one function per distinct route handler', () => {
-      template.resourceCountIs('AWS::Lambda::Function', new Set(ROUTES.map((r) => r.handler)).size);
+    it('creates one function per distinct handler across routes and consumers, for every HANDLERS entry', () => {
+      const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler)]);
+      expect(handlers.size).toBe(12);
+      template.resourceCountIs('AWS::Lambda::Function', handlers.size);
+      expect([...handlers].sort()).toEqual([...HANDLER_NAMES].sort());
+      expect([...stack.ingress.functions.keys()].filter((name) => stack.consumers.functions.has(name))).toEqual([]);
     });
 
-    it('runs every function on Node.js 24, arm64, with JSON logs to its own log group and active tracing', () => {
-      for (const fn of stack.ingress.functions.values()) {
+    it('runs every function on Node.js 24, arm64, with JSON logs to its own retained log group and active tracing', () => {
+      for (const name of HANDLER_NAMES) {
+        const fn = functionOf(stack, name);
         const logGroupId = logicalId(fn.logGroup);
-        template.hasResourceProperties('AWS::Lambda::Function', {
-          FunctionName: Match.absent(),
+        expect(fnProps(name)).toMatchObject({
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
@@ -98,43 +132,322 @@ describe('RelaisStack with default configuration', () => {
           LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', LogGroup: { Ref: logGroupId } },
           Role: { 'Fn::GetAtt': [logicalId(fn.role), 'Arn'] },
         });
+        expect(fnProps(name).FunctionName).toBeUndefined();
         expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]).toMatchObject({ Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
       }
     });
 
-    it('gives receive-webhook 1 GB for 3 MB bodies and verify-webhook 256 MB, both within the 30 s API timeout', () => {
-      const props = (name: string) => template.findResources('AWS::Lambda::Function')[logicalId(stack.ingress.handler(name).function)]?.['Properties'];
-      expect(props('receive-webhook')).toMatchObject({ MemorySize: 1024, Timeout: 20 });
-      expect(props('verify-webhook')).toMatchObject({ MemorySize: 256, Timeout: 5 });
+    it.each(HANDLER_NAMES)('sizes %s as HANDLERS says (256 MB and 10 s unless stated)', (name) => {
+      const needs = HANDLERS[name]!;
+      expect(fnProps(name)).toMatchObject({ Description: needs.description, MemorySize: needs.memorySize ?? 256, Timeout: needs.timeoutSeconds ?? 10 });
     });
 
-    it('sets exactly the environment each handler reads', () => {
-      const common = { LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'relais', NODE_OPTIONS: '--enable-source-maps' };
-      const envOf = (name: string) => template.findResources('AWS::Lambda::Function')[logicalId(stack.ingress.handler(name).function)]?.['Properties'].Environment.Variables;
-      expect(envOf('verify-webhook')).toEqual({ ...common, [ENV.verifyTokenArn]: { Ref: logicalId(stack.secrets.verifyToken) } });
-      expect(envOf('receive-webhook')).toEqual({
-        ...common,
-        [ENV.appSecretArn]: { Ref: logicalId(stack.secrets.appSecret) },
-        [ENV.eventBusName]: { Ref: logicalId(stack.events.bus) },
-        [ENV.payloadBucketName]: { Ref: logicalId(stack.payloads.bucket) },
+    it("keeps every route handler's timeout under API Gateway's 30 s and gives receive-webhook 1 GB for 3 MB bodies", () => {
+      for (const name of new Set(ROUTES.map((r) => r.handler))) expect(fnProps(name).Timeout).toBeLessThan(30);
+      expect(fnProps('receive-webhook')).toMatchObject({ MemorySize: 1024, Timeout: 20 });
+      expect(fnProps('verify-webhook')).toMatchObject({ MemorySize: 256, Timeout: 5 });
+    });
+  });
+
+  describe('environment', () => {
+    const common = { LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'relais', NODE_OPTIONS: '--enable-source-maps' };
+    // What each handler reads (shared/config.ts, shared/sending-config.ts, functions/request-send.ts), written out
+    // rather than derived from HANDLERS, so a need dropped from HANDLERS or an extra variable fails here.
+    const expected = (name: string): Record<string, unknown> => {
+      const table = { [ENV.stateTableName]: ref(stack.tables.table(TABLES[0]!)) };
+      const publisher = { ...table, [ENV.eventBusName]: ref(stack.events.bus), [ENV.payloadBucketName]: ref(stack.payloads.bucket) };
+      const lanes = { [SEND_ENV.priorityQueueUrl]: ref(queueOf('OutboundPriority')), [SEND_ENV.bulkQueueUrl]: ref(queueOf('OutboundBulk')) };
+      const sendSettings = { [SEND_ENV.templates]: '[]', [SEND_ENV.policy]: '{}' };
+      const byHandler: Record<string, Record<string, unknown>> = {
+        'verify-webhook': { [ENV.verifyTokenArn]: ref(stack.secrets.verifyToken as never) },
+        'receive-webhook': { [ENV.appSecretArn]: ref(stack.secrets.appSecret as never), [ENV.eventBusName]: ref(stack.events.bus), [ENV.payloadBucketName]: ref(stack.payloads.bucket) },
+        'get-contact': table,
+        'erase-contact': publisher,
+        'record-consent': publisher,
+        'acknowledge-identity-change': publisher,
+        'import-contacts': publisher,
+        'post-message': { ...publisher, ...lanes, ...sendSettings },
+        'request-send': { ...publisher, ...lanes, ...sendSettings, [SEND_REQUESTS.urlEnvVar!]: ref(queueOf('SendRequests')) },
+        'send-message': {
+          ...publisher,
+          ...lanes,
+          [SEND_ENV.priorityDlqUrl]: ref(dlqOf('OutboundPriority')),
+          [SEND_ENV.bulkDlqUrl]: ref(dlqOf('OutboundBulk')),
+          [ENV.accessTokenArn]: ref(stack.secrets.accessToken as never),
+          [SEND_ENV.graphBaseUrl]: 'https://graph.facebook.com',
+          [SEND_ENV.graphVersion]: 'v25.0',
+          [SEND_ENV.ratePerSecond]: '80',
+        },
+        'track-contact-activity': { ...publisher, CONTACT_SETTINGS: '{}' },
+        'track-message-status': publisher,
+      };
+      return { ...common, ...byHandler[name] };
+    };
+
+    it.each(HANDLER_NAMES)('sets exactly the variables %s reads', (name) => {
+      expect(envOf(name)).toEqual(expected(name));
+    });
+
+    // Deployed values are CloudFormation references; a stand-in string per reference is enough for the loaders.
+    const resolved = (env: Record<string, unknown>): Record<string, string> =>
+      Object.fromEntries(Object.entries(env).map(([key, value]) => [key, typeof value === 'string' ? value : `resolved-${JSON.stringify(value)}`]));
+    const loaders: Record<string, (env: Record<string, string>) => unknown> = {
+      'verify-webhook': loadVerifyWebhookConfig,
+      'receive-webhook': loadReceiveWebhookConfig,
+      'get-contact': loadContactsReadConfig,
+      'erase-contact': loadContactsApiConfig,
+      'record-consent': loadContactsApiConfig,
+      'acknowledge-identity-change': loadContactsApiConfig,
+      'import-contacts': loadContactsApiConfig,
+      'post-message': loadRequestSendConfig,
+      'request-send': loadRequestSendConfig,
+      'send-message': loadSenderConfig,
+      'track-contact-activity': loadContactActivityConfig,
+      'track-message-status': loadContactActivityConfig,
+    };
+
+    it.each(HANDLER_NAMES)("gives %s an environment its own start-up loader accepts", (name) => {
+      expect(Object.keys(loaders).sort()).toEqual([...HANDLER_NAMES].sort());
+      expect(() => loaders[name]!(resolved(envOf(name)))).not.toThrow();
+    });
+
+    it('points deployed handlers at Secrets Manager for every secret, never at a plain value', () => {
+      expect(loadVerifyWebhookConfig(resolved(envOf('verify-webhook'))).verifyToken.kind).toBe('secretsManager');
+      expect(loadReceiveWebhookConfig(resolved(envOf('receive-webhook'))).appSecret.kind).toBe('secretsManager');
+      expect(loadSenderConfig(resolved(envOf('send-message'))).accessToken.kind).toBe('secretsManager');
+      for (const name of HANDLER_NAMES) {
+        expect(Object.keys(envOf(name)).filter((key) => [ENV.appSecret, ENV.verifyToken, ENV.accessToken].includes(key as never))).toEqual([]);
+      }
+    });
+  });
+
+  describe('grants', () => {
+    const dynamoActions = (name: string) => statementsOf(template, functionOf(stack, name)).flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+    const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
+
+    it.each(HANDLER_NAMES)('gives %s exactly the state table access HANDLERS declares', (name) => {
+      const access = HANDLERS[name]!.stateTable;
+      const actions = dynamoActions(name);
+      if (access === undefined) {
+        expect(actions).toEqual([]);
+        return;
+      }
+      expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']));
+      expect(actions.filter((a) => WRITES.test(a)).sort()).toEqual(access === 'read' ? [] : ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+      const tableArn = arnOf(stack.tables.table(TABLES[0]!));
+      const resources = statementsOf(template, functionOf(stack, name))
+        .filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))
+        .flatMap(resourcesOf);
+      expect(resources).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }]);
+    });
+
+    it('lets get-contact only read the table, and gives the webhook handlers no DynamoDB access', () => {
+      expect(dynamoActions('get-contact')).toContain('dynamodb:GetItem');
+      expect(dynamoActions('get-contact').filter((a) => WRITES.test(a))).toEqual([]);
+      for (const name of WEBHOOK_HANDLERS) expect(dynamoActions(name)).toEqual([]);
+    });
+
+    it.each(HANDLER_NAMES)('lets %s put events on the Relais bus only if it publishes', (name) => {
+      const puts = statementsOf(template, functionOf(stack, name)).filter((s) => actionsOf(s).includes('events:PutEvents'));
+      expect(puts.map(resourcesOf)).toEqual(HANDLERS[name]!.publishesEvents ? [[arnOf(stack.events.bus)]] : []);
+    });
+
+    it.each(HANDLER_NAMES)('lets %s put payloads if it publishes and get them if it reads claim checks, on the payload objects only', (name) => {
+      const s3 = statementsOf(template, functionOf(stack, name)).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+      const actions = s3.flatMap(actionsOf);
+      expect(actions.includes('s3:PutObject')).toBe(HANDLERS[name]!.publishesEvents === true);
+      expect(actions.includes('s3:GetObject')).toBe(HANDLERS[name]!.readsPayloads === true);
+      expect(actions.filter((a) => /List|Delete|GetBucket|GetObject\*/.test(a))).toEqual([]);
+      for (const statement of s3) {
+        expect(resourcesOf(statement)).toEqual([{ 'Fn::Join': ['', [arnOf(stack.payloads.bucket), '/*']] }]);
+      }
+    });
+
+    it('lets each secret be read by its one handler: the verify token by verify-webhook, the app secret by receive-webhook, the access token by send-message', () => {
+      const readers = (secret: object) =>
+        HANDLER_NAMES.filter((name) =>
+          statementsOf(template, functionOf(stack, name)).some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && resourcesOf(s).some((r) => JSON.stringify(r) === JSON.stringify(secret))),
+        );
+      expect(readers(ref(stack.secrets.verifyToken as never))).toEqual(['verify-webhook']);
+      expect(readers(ref(stack.secrets.appSecret as never))).toEqual(['receive-webhook']);
+      expect(readers(ref(stack.secrets.accessToken as never))).toEqual(['send-message']);
+      for (const name of HANDLER_NAMES) {
+        const reads = statementsOf(template, functionOf(stack, name)).filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+        expect(reads.flatMap(resourcesOf)).toHaveLength(HANDLERS[name]!.secrets?.length ?? 0);
+      }
+    });
+
+    it('lets producers send only to the queues they feed, and consumers receive only from their own', () => {
+      const queueNames = new Map<string, string>();
+      for (const spec of CONSUMERS) {
+        queueNames.set(JSON.stringify(arnOf(queueOf(spec.id))), spec.id);
+        queueNames.set(JSON.stringify(arnOf(dlqOf(spec.id))), `${spec.id}Dlq`);
+      }
+      const targets = (name: string, action: string) =>
+        statementsOf(template, functionOf(stack, name))
+          .filter((s) => actionsOf(s).includes(action))
+          .flatMap(resourcesOf)
+          .map((r) => queueNames.get(JSON.stringify(r)) ?? JSON.stringify(r))
+          .sort();
+      const sends = Object.fromEntries(HANDLER_NAMES.map((name) => [name, targets(name, 'sqs:SendMessage')]));
+      const receives = Object.fromEntries(HANDLER_NAMES.map((name) => [name, targets(name, 'sqs:ReceiveMessage')]));
+      expect(Object.fromEntries(Object.entries(sends).filter(([, queues]) => queues.length > 0))).toEqual({
+        'post-message': ['OutboundBulk', 'OutboundPriority'],
+        // request-send holds SendMessage on its own queue through `sendsTo`; it only needs the URL (see the report).
+        'request-send': ['OutboundBulk', 'OutboundPriority', 'SendRequests'],
+        'send-message': ['OutboundBulkDlq', 'OutboundPriorityDlq'],
+      });
+      expect(Object.fromEntries(Object.entries(receives).filter(([, queues]) => queues.length > 0))).toEqual({
+        'request-send': ['SendRequests'],
+        'send-message': ['OutboundBulk', 'OutboundPriority'],
+        'track-contact-activity': ['ContactActivity'],
+        'track-message-status': ['MessageStatus'],
+      });
+    });
+  });
+
+  describe('queues', () => {
+    const queueProps = (queue: { node: { defaultChild?: unknown } }) => template.findResources('AWS::SQS::Queue')[logicalId(queue)];
+
+    it('creates a queue and a dead-letter queue per consumer', () => {
+      template.resourceCountIs('AWS::SQS::Queue', CONSUMERS.length * 2);
+    });
+
+    it.each(CONSUMERS)('dead-letters $id messages after $maxReceiveCount receives into an encrypted, retained DLQ of the same kind', (spec) => {
+      expect(queueProps(queueOf(spec.id))).toMatchObject({
+        DeletionPolicy: 'Retain',
+        Properties: {
+          SqsManagedSseEnabled: true,
+          MessageRetentionPeriod: 1209600,
+          RedrivePolicy: { deadLetterTargetArn: arnOf(dlqOf(spec.id)), maxReceiveCount: spec.maxReceiveCount },
+        },
+      });
+      const dlq = queueProps(dlqOf(spec.id));
+      expect(dlq).toMatchObject({ DeletionPolicy: 'Retain', Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 } });
+      expect(dlq?.['Properties'].RedrivePolicy).toBeUndefined();
+      expect(dlq?.['Properties'].FifoQueue).toBe(spec.fifo ? true : undefined);
+    });
+
+    it.each([OUTBOUND_PRIORITY, OUTBOUND_BULK])('runs the $id lane as a FIFO queue deduplicating per message group at per-group throughput', (spec) => {
+      expect(queueProps(queueOf(spec.id))?.['Properties']).toMatchObject({
+        FifoQueue: true,
+        ContentBasedDeduplication: false,
+        DeduplicationScope: 'messageGroup',
+        FifoThroughputLimit: 'perMessageGroupId',
       });
     });
 
-    it('lets receive-webhook put events on the Relais bus and put objects into the payload bucket, and nothing more', () => {
-      const statements = statementsOf(template, stack.ingress.handler('receive-webhook'));
-      const bus = statements.filter((s) => actionsOf(s).includes('events:PutEvents'));
-      expect(bus.map(resourcesOf)).toEqual([[{ 'Fn::GetAtt': [logicalId(stack.events.bus), 'Arn'] }]]);
-      const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
-      expect(s3).toHaveLength(1);
-      expect(actionsOf(s3[0]!)).toContain('s3:PutObject');
-      expect(actionsOf(s3[0]!).filter((a) => /Get|Delete|List/.test(a))).toEqual([]);
-      expect(resourcesOf(s3[0]!)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.payloads.bucket), 'Arn'] }, '/*']] }]);
+    it('keeps every other queue standard', () => {
+      expect(CONSUMERS.filter((c) => c.fifo).map((c) => c.id)).toEqual(['OutboundPriority', 'OutboundBulk']);
+      for (const spec of CONSUMERS.filter((c) => !c.fifo)) expect(queueProps(queueOf(spec.id))?.['Properties'].FifoQueue).toBeUndefined();
     });
 
-    it('does not give the webhook handlers any DynamoDB access they do not use', () => {
-      for (const fn of stack.ingress.functions.values()) {
-        expect(statementsOf(template, fn).flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    it.each(CONSUMERS)("gives the $id queue a visibility timeout of at least 6× its function's timeout", (spec) => {
+      const visibility = queueProps(queueOf(spec.id))?.['Properties'].VisibilityTimeout as number;
+      expect(visibility).toBe(spec.visibilityTimeoutSeconds);
+      expect(visibility).toBeGreaterThanOrEqual(6 * (fnProps(spec.handler).Timeout as number));
+    });
+
+    it.each(CONSUMERS)('alarms as soon as one message waits in the $id DLQ', (spec) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(dlqOf(spec.id)), 'QueueName'] } }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        Period: 60,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('has one alarm per DLQ and no other', () => {
+      template.resourceCountIs('AWS::CloudWatch::Alarm', CONSUMERS.length);
+    });
+  });
+
+  describe('event source mappings', () => {
+    const mappings = () =>
+      Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map(
+        (m) => (m as { Properties: { EventSourceArn: unknown; FunctionName: unknown } }).Properties,
+      );
+
+    it.each(CONSUMERS)('hands the $id queue to $handler in batches of $batchSize, at most $maxConcurrency at once, with partial batch failures', (spec: ConsumerSpec) => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(queueOf(spec.id)),
+        FunctionName: ref(functionOf(stack, spec.handler).function),
+        BatchSize: spec.batchSize,
+        ScalingConfig: { MaximumConcurrency: spec.maxConcurrency },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('maps each queue once, and both outbound lanes to the one send-message function', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', CONSUMERS.length);
+      const sender = ref(functionOf(stack, 'send-message').function);
+      const lanes = mappings().filter((m) => JSON.stringify(m.FunctionName) === JSON.stringify(sender));
+      expect(lanes.map((m) => m.EventSourceArn)).toEqual(expect.arrayContaining([arnOf(queueOf('OutboundPriority')), arnOf(queueOf('OutboundBulk'))]));
+      expect(lanes).toHaveLength(2);
+    });
+  });
+
+  describe('event rules', () => {
+    const ruleProps = (id: string) => template.findResources('AWS::Events::Rule')[logicalId(stack.events.node.findChild(id) as never)]?.['Properties'];
+
+    it('creates one rule per topology entry on the Relais bus', () => {
+      template.resourceCountIs('AWS::Events::Rule', EVENT_RULES.length);
+      template.allResourcesProperties('AWS::Events::Rule', { EventBusName: ref(stack.events.bus), State: 'ENABLED' });
+    });
+
+    it.each(EVENT_RULES)('matches $id with its pattern, spelt as EventBridge reads it', (rule) => {
+      const pattern = ruleProps(rule.id).EventPattern;
+      expect(pattern).toEqual(rule.pattern);
+      expect(Object.keys(pattern)).toContain('detail-type');
+      expect(JSON.stringify(pattern)).not.toContain('detailType');
+    });
+
+    it.each(EVENT_RULES)('delivers $id to the $target queue, retrying for 24 h before dead-lettering to its DLQ', (rule) => {
+      expect(ruleProps(rule.id).Targets).toEqual([
+        {
+          Id: 'Target0',
+          Arn: arnOf(queueOf(rule.target)),
+          DeadLetterConfig: { Arn: arnOf(dlqOf(rule.target)) },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        },
+      ]);
+    });
+
+    it('takes SendRequested from any source, and Relais-sourced webhook events to the contact and status consumers', () => {
+      const sendRule = EVENT_RULES.find((r) => r.target === 'SendRequests');
+      expect(ruleProps(sendRule!.id).EventPattern).toEqual({ 'detail-type': [DetailType.SendRequested] });
+      const byTarget = (target: string) => EVENT_RULES.filter((r) => r.target === target).flatMap((r) => (ruleProps(r.id).EventPattern as { 'detail-type': string[] })['detail-type']);
+      expect(byTarget('ContactActivity').sort()).toEqual(
+        [DetailType.MarketingPreferenceChanged, DetailType.MessageReceived, DetailType.MessageStatusUpdated, DetailType.UserIdChanged, DetailType.UserIdentityChanged].sort(),
+      );
+      expect(byTarget('MessageStatus')).toEqual([DetailType.MessageStatusUpdated]);
+      for (const rule of EVENT_RULES.filter((r) => r.target !== 'SendRequests')) expect(ruleProps(rule.id).EventPattern.source).toEqual(['relais.whatsapp']);
+    });
+
+    it("lets only the bus's rules send to the queues, each rule to its target queue and that queue's DLQ", () => {
+      const ruleOfArn = new Map(EVENT_RULES.map((r) => [JSON.stringify(arnOf(stack.events.node.findChild(r.id) as never)), r]));
+      const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')) as QueuePolicyResource[];
+      const allowed: string[] = [];
+      for (const policy of policies) {
+        const [queue] = policy.Properties.Queues;
+        const statements = policy.Properties.PolicyDocument.Statement;
+        expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+        for (const statement of statements.filter((s) => s.Effect === 'Allow')) {
+          expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
+          expect(actionsOf(statement)).toContain('sqs:SendMessage');
+          const sourceArn = (statement.Condition as { ArnEquals?: { 'aws:SourceArn'?: unknown } }).ArnEquals?.['aws:SourceArn'];
+          const rule = ruleOfArn.get(JSON.stringify(sourceArn));
+          expect(rule, `queue policy of ${queue?.Ref} allows ${JSON.stringify(sourceArn)}`).toBeDefined();
+          expect([logicalId(queueOf(rule!.target)), logicalId(dlqOf(rule!.target))]).toContain(queue?.Ref);
+          allowed.push(`${rule!.id}->${queue?.Ref}`);
+        }
       }
+      const expected = EVENT_RULES.flatMap((r) => [`${r.id}->${logicalId(queueOf(r.target))}`, `${r.id}->${logicalId(dlqOf(r.target))}`]);
+      expect(allowed.sort()).toEqual(expected.sort());
     });
   });
 
@@ -144,14 +457,6 @@ describe('RelaisStack with default configuration', () => {
       template.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ GenerateSecretString: Match.anyValue() }) });
     });
 
-    it('lets each function read only the secret it needs, and none read the access token', () => {
-      const secretReads = (name: string) =>
-        statementsOf(template, stack.ingress.handler(name))
-          .filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')))
-          .flatMap(resourcesOf);
-      expect(secretReads('verify-webhook')).toEqual([{ Ref: logicalId(stack.secrets.verifyToken) }]);
-      expect(secretReads('receive-webhook')).toEqual([{ Ref: logicalId(stack.secrets.appSecret) }]);
-    });
   });
 
   describe('IAM', () => {
@@ -261,7 +566,17 @@ describe('RelaisStack with default configuration', () => {
   });
 
   it('tags resources with project=relais', () => {
-    for (const type of ['AWS::Lambda::Function', 'AWS::S3::Bucket', 'AWS::Events::EventBus', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) {
+    for (const type of [
+      'AWS::Lambda::Function',
+      'AWS::S3::Bucket',
+      'AWS::Events::EventBus',
+      'AWS::Events::Rule',
+      'AWS::SecretsManager::Secret',
+      'AWS::Logs::LogGroup',
+      'AWS::SQS::Queue',
+      'AWS::CloudWatch::Alarm',
+      'AWS::Lambda::EventSourceMapping',
+    ]) {
       template.allResourcesProperties(type, { Tags: Match.arrayWith([{ Key: 'project', Value: 'relais' }]) });
     }
     template.allResourcesProperties('AWS::ApiGatewayV2::Api', { Tags: { project: 'relais' } });
@@ -289,12 +604,40 @@ describe('RelaisStack configured through CDK context', () => {
     const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:relais/${name}-AbC123`;
     const { stack, template } = synth({ appSecretArn: arn('app-secret'), verifyTokenArn: arn('verify-token'), accessTokenArn: arn('access-token') });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    const envOf = (name: string) => template.findResources('AWS::Lambda::Function')[logicalId(stack.ingress.handler(name).function)]?.['Properties'].Environment.Variables;
+    const envOf = (name: string) => template.findResources('AWS::Lambda::Function')[logicalId(functionOf(stack, name).function)]?.['Properties'].Environment.Variables;
     expect(envOf('receive-webhook')[ENV.appSecretArn]).toBe(arn('app-secret'));
     expect(envOf('verify-webhook')[ENV.verifyTokenArn]).toBe(arn('verify-token'));
-    const reads = statementsOf(template, stack.ingress.handler('receive-webhook')).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
-    expect(reads.flatMap(resourcesOf)).toEqual([arn('app-secret')]);
+    expect(envOf('send-message')[ENV.accessTokenArn]).toBe(arn('access-token'));
+    const reads = (name: string) => statementsOf(template, functionOf(stack, name)).filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')).flatMap(resourcesOf);
+    expect(reads('receive-webhook')).toEqual([arn('app-secret')]);
+    expect(reads('send-message')).toEqual([arn('access-token')]);
     template.hasOutput('AccessTokenArn', { Value: arn('access-token') });
+  });
+
+  it('passes the Graph API target, throughput, templates, send policy and contact settings to the handlers that read them', () => {
+    const template0 = { name: 'order_shipped', language: 'en_US', status: 'APPROVED', category: 'utility' };
+    const { stack, template } = synth({
+      graphApiBaseUrl: 'https://graph.example.test/',
+      graphApiVersion: 'v24.0',
+      throughputPerSecond: '250',
+      templates: JSON.stringify([template0]),
+      sendPolicy: { requireOptIn: ['marketing', 'utility'] },
+      contactSettings: { default: { keywords: { optOut: ['STOP', 'ARRET'] } } },
+    });
+    const envOf = (name: string): Record<string, string> => {
+      const variables = template.findResources('AWS::Lambda::Function')[logicalId(functionOf(stack, name).function)]?.['Properties'].Environment.Variables as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : 'resolved']));
+    };
+    const sender = loadSenderConfig(envOf('send-message'));
+    expect(sender).toMatchObject({ graphBaseUrl: 'https://graph.example.test', graphVersion: 'v24.0' });
+    expect(sender.ratePerSecond('106540352242922')).toBe(250);
+    for (const name of ['post-message', 'request-send']) {
+      const config = loadRequestSendConfig(envOf(name));
+      expect(config.templates).toEqual([template0]);
+      expect(config.policy.requireOptIn).toEqual(['marketing', 'utility']);
+    }
+    expect(loadContactActivityConfig(envOf('track-contact-activity')).settingsFor('1234').keywords.optOut).toEqual(['STOP', 'ARRET']);
+    for (const name of HANDLER_NAMES.filter((n) => !['post-message', 'request-send'].includes(n))) expect(envOf(name)[SEND_ENV.templates]).toBeUndefined();
   });
 
   it('refuses to synthesise with invalid context, naming the key', () => {
