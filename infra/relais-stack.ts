@@ -286,6 +286,12 @@ export class RelaisStack extends Stack {
       queue.grantSendMessages(fn);
       fn.addEnvironment(spec.urlEnvVar, queue.queueUrl);
     }
+    if (needs.knowsQueueOf !== undefined) {
+      const spec = CONSUMERS.find((c) => c.id === needs.knowsQueueOf);
+      if (spec?.urlEnvVar === undefined) throw new Error(`RelaisStack: ${handlerName} needs the URL of ${needs.knowsQueueOf}, which has no urlEnvVar`);
+      // ChangeMessageVisibility on its own queue comes with the event source mapping's consume grant.
+      fn.addEnvironment(spec.urlEnvVar, this.consumers.consumer(needs.knowsQueueOf).queue.queueUrl);
+    }
     for (const id of needs.deadLettersTo ?? []) {
       const spec = CONSUMERS.find((c) => c.id === id);
       if (spec?.urlEnvVar === undefined || spec.dlqUrlEnvVar === undefined) throw new Error(`RelaisStack: ${handlerName} dead-letters to ${id}, which lacks urlEnvVar/dlqUrlEnvVar`);

@@ -215,6 +215,8 @@ export interface HandlerNeeds {
   readonly secrets?: readonly SecretName[];
   /** Consumers whose queue this handler puts messages on (it gets their `urlEnvVar`). */
   readonly sendsTo?: readonly string[];
+  /** A consumer whose queue URL this handler needs without sending to it (to delay its own messages). */
+  readonly knowsQueueOf?: string;
   /** Consumers whose DLQ this handler moves messages to itself (it gets their `dlqUrlEnvVar`). */
   readonly deadLettersTo?: readonly string[];
   /** Deployment settings passed as environment: Graph API target, send policy, contact settings. */
@@ -235,7 +237,7 @@ export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   'import-contacts': { description: 'Imports contacts and consent (JSON lines or CSV)', ...PUBLISHER, memorySize: 512, timeoutSeconds: 29 },
   'post-message': { description: 'POST /messages: a send request through the policy gate', ...PUBLISHER, sendsTo: ['OutboundPriority', 'OutboundBulk'], settings: ['sendPolicy'] },
   'track-contact-activity': { description: 'Keeps contacts, windows and consent in step with webhooks', ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30, settings: ['contactSettings'] },
-  'request-send': { description: 'SendRequested events through the policy gate onto the outbound lanes', ...PUBLISHER, timeoutSeconds: 30, sendsTo: ['SendRequests', 'OutboundPriority', 'OutboundBulk'], settings: ['sendPolicy'] },
+  'request-send': { description: 'SendRequested events through the policy gate onto the outbound lanes', ...PUBLISHER, timeoutSeconds: 30, sendsTo: ['OutboundPriority', 'OutboundBulk'], knowsQueueOf: 'SendRequests', settings: ['sendPolicy'] },
   // Up to 10 groups in parallel, each paced and possibly waiting up to 1 s inline; 6× under the visibility timeout.
   'send-message': { description: 'Sends queued messages to the Cloud API, paced per number and per recipient', ...PUBLISHER, memorySize: 512, timeoutSeconds: 20, secrets: ['accessToken'], deadLettersTo: ['OutboundPriority', 'OutboundBulk'], settings: ['graphApi'] },
   'track-message-status': { description: "Moves messages forward from Meta's status webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },

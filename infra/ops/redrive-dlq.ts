@@ -56,7 +56,8 @@ export async function redriveDeadLetters(options: RedriveOptions): Promise<Redri
       const { messageId } = JSON.parse(message.Body ?? '{}') as { messageId?: string };
       const record = messageId === undefined ? undefined : await messages.get(messageId);
       if (record?.status === 'dead_lettered') {
-        if (!options.dryRun) await messages.transition(record.messageId, ['dead_lettered'], 'queued', now());
+        // A fresh retry budget: without it, one more transient error would dead-letter the message at once.
+        if (!options.dryRun) await messages.transition(record.messageId, ['dead_lettered'], 'queued', now(), { attempts: 0 });
         resend.push(message);
       } else {
         dropped++;

@@ -293,8 +293,8 @@ describe('RelaisStack with default configuration', () => {
       const receives = Object.fromEntries(HANDLER_NAMES.map((name) => [name, targets(name, 'sqs:ReceiveMessage')]));
       expect(Object.fromEntries(Object.entries(sends).filter(([, queues]) => queues.length > 0))).toEqual({
         'post-message': ['OutboundBulk', 'OutboundPriority'],
-        // request-send holds SendMessage on its own queue through `sendsTo`; it only needs the URL (see the report).
-        'request-send': ['OutboundBulk', 'OutboundPriority', 'SendRequests'],
+        // request-send knows its own queue's URL (to delay a request) but may not send to it.
+        'request-send': ['OutboundBulk', 'OutboundPriority'],
         'send-message': ['OutboundBulkDlq', 'OutboundPriorityDlq'],
       });
       expect(Object.fromEntries(Object.entries(receives).filter(([, queues]) => queues.length > 0))).toEqual({
