@@ -83,8 +83,17 @@ export interface MessageStore {
    * pacing wait), so waiting never uses up the retry budget.
    */
   release(messageId: string, lastError: MessageRecord['lastError'], now: number, refundAttempt?: boolean): Promise<void>;
-  /** Moves to `to` when the current status is one of `from`. Returns the updated record or undefined. */
-  transition(messageId: string, from: readonly OutboxStatus[], to: OutboxStatus, now: number, extra?: Partial<Pick<MessageRecord, 'wamid' | 'lastError'>>): Promise<MessageRecord | undefined>;
+  /**
+   * Moves to `to` when the current status is one of `from`. Returns the updated record or undefined.
+   * `attempts` resets the retry budget (the DLQ redrive puts a message back with a fresh one).
+   */
+  transition(
+    messageId: string,
+    from: readonly OutboxStatus[],
+    to: OutboxStatus,
+    now: number,
+    extra?: Partial<Pick<MessageRecord, 'wamid' | 'lastError' | 'attempts'>>,
+  ): Promise<MessageRecord | undefined>;
 }
 
 export function createMessageStore({

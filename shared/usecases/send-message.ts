@@ -149,8 +149,25 @@ async function pace(record: MessageRecord, pair: string, deps: SendMessageDeps):
   }
 }
 
+/**
+ * A queue message whose record could not be claimed: a repeat, or the redelivery of a batch whose sender died.
+ * A sender that died after recording a step but before publishing its event (or before moving the message to
+ * the DLQ) left the record ahead of what other services were told, so that last step is done again here:
+ * `accepted` (and later statuses) republish MessageSent, `dead_lettered` republishes MessageDeadLettered and
+ * goes to the DLQ. Event ids are deterministic, so a repeat is dropped by consumers; the DLQ move is
+ * de-duplicated by SQS. Nothing is ever sent to Meta again.
+ */
 async function settleUnclaimed(record: MessageRecord | undefined, deps: SendMessageDeps): Promise<SendOutcome> {
   if (record === undefined) throw new Error('queued message has no outbox record');
+  if (record.status === 'dead_lettered') {
+    const lastError = record.lastError ?? { message: 'retry budget spent' };
+    await deps.publish([outcome(DetailType.MessageDeadLettered, record, deps.now(), { attempts: Math.max(1, record.attempts), lastError })]);
+    return { kind: 'dead_letter' };
+  }
+  if (record.wamid !== undefined && ['accepted', 'sent', 'delivered', 'read', 'played'].includes(record.status)) {
+    await deps.publish([outcome(DetailType.MessageSent, record, deps.now(), { wamid: record.wamid, messageType: record.messageType, category: record.category })]);
+    return { kind: 'done' };
+  }
   if (record.status !== 'sending') return { kind: 'done' };
   // An earlier attempt was cut off between claiming and recording Meta's answer.
   const now = deps.now();

@@ -6,11 +6,14 @@
  * say what they were waiting for.
  *
  * Nothing here starts anything by itself except `startSendingStack`, which runs `startLocalStack` in this
- * process on free ports with a private events log.
+ * process on free ports with a private events log, and `spawnLocalStack`, which runs `npm start`'s command as a
+ * child process.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -486,4 +489,139 @@ export function ukMobile(n: number): string {
 /** The wa_id (digits) the sandbox and Meta use for an E.164 number. */
 export function waIdOf(e164: string): string {
   return e164.replace(/^\+/, '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// `npm start` as a child process
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What `infra/local/start.ts` prints once everything listens. */
+export interface ReadyBanner {
+  readonly apiUrl: string;
+  readonly sandboxUrl: string;
+  readonly busUrl: string;
+  readonly dynamoEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly eventsLogPath: string;
+}
+
+export interface LocalStackProcess {
+  readonly child: ChildProcess;
+  readonly banner: ReadyBanner;
+  /** Everything the process printed so far (stdout and stderr interleaved). */
+  output(): string;
+  /** Resolves with the exit code and signal once the process has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Kills the whole process group with SIGKILL if anything of it still runs (a safety net for `afterAll`). */
+  killGroup(): void;
+}
+
+/** A free TCP port on 127.0.0.1, as the OS hands it out (free when this returns; bind it soon). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolvePort());
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+  return port;
+}
+
+/**
+ * Runs `npx tsx infra/local/start.ts` (what `npm start` runs after its dependency check) in `cwd`, in a process
+ * group of its own, and resolves once its ready banner is printed. Rejects with the output so far if it exits
+ * or is not ready within `readyTimeoutMs`.
+ */
+export async function spawnLocalStack(options: { cwd: string; env: Readonly<Record<string, string>>; readyTimeoutMs?: number }): Promise<LocalStackProcess> {
+  const child = spawn('npx', ['tsx', 'infra/local/start.ts'], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit({ code, signal })),
+  );
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+  const killGroup = () => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Nothing left in the group.
+    }
+  };
+
+  try {
+    const banner = await eventually(() => (hasExited ? 'exited' : parseBanner(output)), {
+      timeoutMs: options.readyTimeoutMs ?? 90_000,
+      intervalMs: 100,
+      what: 'the local stack to print its ready banner',
+      seen: () => `output so far:\n${output}`,
+    });
+    if (banner === 'exited') throw new Error(`the local stack exited before it was ready; output:\n${output}`);
+    return { child, banner, output: () => output, exited, killGroup };
+  } catch (error) {
+    killGroup();
+    throw error;
+  }
+}
+
+function parseBanner(output: string): ReadyBanner | undefined {
+  if (!output.includes('Relais local stack ready') || !output.includes('Press Ctrl-C to stop.')) return undefined;
+  const field = (label: string) => {
+    const match = new RegExp(`^\\s*${label}\\s+(\\S+)`, 'm').exec(output);
+    if (match?.[1] === undefined) throw new Error(`the ready banner has no "${label}" line:\n${output}`);
+    return match[1];
+  };
+  return {
+    apiUrl: field('HTTP API'),
+    sandboxUrl: field('Cloud API'),
+    busUrl: field('EventBridge'),
+    dynamoEndpoint: field('DynamoDB Local'),
+    sqsEndpoint: field('SQS / S3'),
+    eventsLogPath: field('Events log'),
+  };
+}
+
+/** A process as /proc shows it (Linux). */
+export interface ProcessInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  readonly command: string;
+}
+
+/** Every process of the process group `pgid` (Linux `/proc`). */
+export function processesInGroup(pgid: number): ProcessInfo[] {
+  const found: ProcessInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after "(comm)": state ppid pgrp …
+      const [, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) !== pgid) continue;
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      found.push({ pid: Number(entry), ppid: Number(ppid), pgid: Number(pgrp), command });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+/** Whether a process with this pid still exists (and is not a zombie). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }

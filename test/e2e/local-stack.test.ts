@@ -1,0 +1,161 @@
+/**
+ * The local stack as a newcomer runs it: `npm start`'s command in a child process, on ports and an events log
+ * chosen through its environment. Everything goes through what a person or another service would use — the
+ * HTTP API, the local EventBridge bus, the Cloud API sandbox's control endpoints, DynamoDB Local — and the
+ * outcome is read where they would read it: the NDJSON events log, the sandbox's request log, the outbox.
+ */
+import { join } from 'node:path';
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import { localClientConfig } from '#infra/local/emulators.js';
+import { LOCAL_SECRET_DEFAULTS } from '#infra/local/stack.js';
+import { STATE_TABLE } from '#infra/topology.js';
+import { loadFixtureText } from '#test/fixtures/meta/index.js';
+import {
+  acceptedRequests,
+  busClient,
+  callbackDataOf,
+  dataOf,
+  eventsMatching,
+  freePort,
+  isRunning,
+  postWebhook,
+  processesInGroup,
+  readEventsLog,
+  sandboxControl,
+  sendRequest,
+  spawnLocalStack,
+  text,
+  waitForEvent,
+  type BusClient,
+  type LocalStackProcess,
+} from '#test/support/stack-harness.js';
+
+const CUSTOMER = '+16505551234';
+const CUSTOMER_WA_ID = '16505551234';
+/** `startLocalStack` names tables `relais-local-<TableSpec.id>`. */
+const STATE_TABLE_NAME = `relais-local-${STATE_TABLE.id}`;
+
+let stack: LocalStackProcess;
+let ports: { api: number; sandbox: number };
+let eventsLogPath: string;
+let bus: BusClient;
+let dynamo: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  ports = { api: await freePort(), sandbox: await freePort() };
+  eventsLogPath = join(inject('e2eWorkDir'), `events-${Date.now()}.ndjson`);
+  stack = await spawnLocalStack({
+    cwd: inject('repoRoot'),
+    env: { PORT: String(ports.api), SANDBOX_PORT: String(ports.sandbox), LOCAL_EVENTS_LOG: eventsLogPath, POWERTOOLS_LOG_LEVEL: 'WARN' },
+  });
+  bus = busClient(stack.banner.busUrl);
+  dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(stack.banner.dynamoEndpoint)));
+});
+
+afterAll(() => {
+  bus?.destroy();
+  dynamo?.destroy();
+  // Only if the SIGINT test did not stop it (or failed): nothing of this run may outlive it.
+  stack?.killGroup();
+});
+
+describe('npm start', () => {
+  it('listens on PORT and SANDBOX_PORT and logs events to LOCAL_EVENTS_LOG', () => {
+    expect(stack.banner.apiUrl).toBe(`http://127.0.0.1:${ports.api}`);
+    expect(stack.banner.sandboxUrl).toBe(`http://127.0.0.1:${ports.sandbox}`);
+    expect(stack.banner.eventsLogPath).toBe(eventsLogPath);
+  });
+
+  it("answers Meta's subscription handshake with the challenge, and refuses a wrong verify token", async () => {
+    const url = (token: string) =>
+      `${stack.banner.apiUrl}/webhook?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(token)}&hub.challenge=1158201444`;
+    const ok = await fetch(url(LOCAL_SECRET_DEFAULTS.verifyToken));
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('1158201444');
+    expect((await fetch(url('not-the-token'))).status).toBe(403);
+  });
+
+  it("takes a webhook signed with the app secret and logs its events; refuses an unsigned or wrongly signed one and logs nothing", async () => {
+    const body = loadFixtureText('messages-text');
+    const wamid = (JSON.parse(body) as { entry: Array<{ changes: Array<{ value: { messages: Array<{ id: string }> } }> }> }).entry[0]!.changes[0]!.value.messages[0]!.id;
+
+    const signed = await postWebhook(stack.banner.apiUrl, body);
+    expect(signed.status).toBe(200);
+    const received = dataOf(await waitForEvent(eventsLogPath, { detailType: 'MessageReceived', where: (e) => dataOf(e)['wamid'] === wamid }));
+    expect(received).toMatchObject({ type: 'text', from: { waId: CUSTOMER_WA_ID } });
+
+    const forged = body.replace(wamid, 'wamid.FORGED0000000000000000000000');
+    const unsigned = await postWebhook(stack.banner.apiUrl, forged, null);
+    expect(unsigned.status).toBe(401);
+    const wrongKey = await postWebhook(stack.banner.apiUrl, forged, 'not-the-app-secret');
+    expect(wrongKey.status).toBe(401);
+    // The API answers only once a delivery's events are on the bus (and in the log): a refusal left nothing.
+    expect(readEventsLog(eventsLogPath).filter((e) => JSON.stringify(e).includes('FORGED'))).toEqual([]);
+  });
+
+  it('records a customer message sent through the sandbox: MessageReceived, then CustomerServiceWindowOpened', async () => {
+    const { wamid, delivered } = await sandboxControl(stack.banner.sandboxUrl).actAsCustomer(CUSTOMER_WA_ID, {
+      type: 'text',
+      text: { body: 'Hi, where is my order?' },
+      profileName: 'Sheena',
+    });
+    expect(delivered).toBe(200);
+    await waitForEvent(eventsLogPath, { detailType: 'MessageReceived', where: (e) => dataOf(e)['wamid'] === wamid });
+    const opened = dataOf(await waitForEvent(eventsLogPath, { detailType: 'CustomerServiceWindowOpened', where: (e) => dataOf(e)['wamid'] === wamid }));
+    expect(Date.parse(opened['closesAt'] as string) - Date.parse(opened['openedAt'] as string)).toBe(24 * 3600 * 1000);
+  });
+
+  it('sends three service replies requested by event, in order, and reports them sent and read, correlated by correlationId', async () => {
+    const replies = ['Your order A-1042 has shipped.', 'It will arrive tomorrow before noon.', 'Reply here if anything is wrong.'];
+    const messageIds: string[] = [];
+    for (const [i, body] of replies.entries()) {
+      const correlationId = `order-A-1042-reply-${i + 1}`;
+      await bus.putSendRequested(sendRequest({ idempotencyKey: `e2e-${Date.now()}-${i}`, correlationId, to: CUSTOMER, message: text(body) }));
+      const accepted = dataOf(await waitForEvent(eventsLogPath, { detailType: 'SendAccepted', correlationId }));
+      expect(accepted).toMatchObject({ category: 'service', lane: 'priority', requestedBy: 'acme.orders' });
+      messageIds.push(accepted['messageId'] as string);
+    }
+    for (const [i] of replies.entries()) await waitForEvent(eventsLogPath, { detailType: 'MessageRead', correlationId: `order-A-1042-reply-${i + 1}` });
+
+    const sandbox = sandboxControl(stack.banner.sandboxUrl);
+    const sent = acceptedRequests(await sandbox.requests()).filter((r) => messageIds.includes(callbackDataOf(r) ?? ''));
+    expect(sent.map(callbackDataOf)).toEqual(messageIds);
+    expect(sent.map((r) => (r.body as { text: { body: string } }).text.body)).toEqual(replies);
+
+    const byWamid = new Map((await sandbox.messages()).map((m) => [m.wamid, m]));
+    for (const [i, request] of sent.entries()) {
+      const correlationId = `order-A-1042-reply-${i + 1}`;
+      const statuses = byWamid.get(request.wamid!)?.statuses ?? [];
+      expect(statuses.map((st) => [st.status, st.webhookStatus])).toEqual([['sent', 200], ['delivered', 200], ['read', 200]]);
+
+      const outcome = (type: string) => eventsMatching(eventsLogPath, { detailType: type, correlationId });
+      expect(outcome('MessageSent').map((e) => dataOf(e)['wamid'])).toEqual([request.wamid]);
+      expect(outcome('MessageRead').map((e) => dataOf(e)['messageId'])).toEqual([messageIds[i]]);
+      // Statuses cross the bus and a standard queue, so a `read` can be applied before its `delivered`; the
+      // domain then publishes no MessageDelivered after the fact (shared/domain/sending/message-status.ts).
+      expect(outcome('MessageDelivered').length).toBeLessThanOrEqual(1);
+
+      const { Item } = await dynamo.send(new GetCommand({ TableName: STATE_TABLE_NAME, Key: { pk: `MSG#${messageIds[i]}`, sk: 'MSG' }, ConsistentRead: true }));
+      expect(Item).toMatchObject({ status: 'read', wamid: request.wamid, correlationId, attempts: 1 });
+    }
+  });
+
+  it('stops on SIGINT and leaves nothing running, DynamoDB Local included', async () => {
+    const group = processesInGroup(stack.child.pid!);
+    const java = group.find((p) => p.command.includes('DynamoDBLocal.jar') && p.command.includes(`-port ${new URL(stack.banner.dynamoEndpoint).port}`));
+    expect(java, `DynamoDB Local among ${JSON.stringify(group)}`).toBeDefined();
+    // The stack itself is DynamoDB Local's parent; the signal goes to it alone (not to the group, as Ctrl-C
+    // would), so the java process can only end because the stack stops it.
+    process.kill(java!.ppid, 'SIGINT');
+
+    const exit = await Promise.race([stack.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 30_000))]);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(stack.output()).toContain('SIGINT: stopping the local stack');
+    expect(isRunning(java!.pid)).toBe(false);
+    expect(processesInGroup(stack.child.pid!)).toEqual([]);
+  }, 60_000);
+});

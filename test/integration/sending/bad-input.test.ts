@@ -1,0 +1,171 @@
+/**
+ * Bad send requests and repeated idempotency keys, through the whole local stack: `SendRequested` put on the
+ * local bus (and `POST /messages`), the request-send consumer, the outbox in DynamoDB Local, the FIFO lanes,
+ * the sender and the Cloud API sandbox.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  acceptedRequests,
+  allQueueDepths,
+  dataOf,
+  eventsMatching,
+  postMessage,
+  requestsFor,
+  sendRequest,
+  startSendingStack,
+  text,
+  ukMobile,
+  waitForEvent,
+  waitForEvents,
+  type SendingStack,
+} from '#test/support/stack-harness.js';
+
+const CUSTOMER = ukMobile(10);
+
+/** The `order_update` utility template of the local stack takes two positional body parameters. */
+function orderUpdate(...values: string[]) {
+  return { type: 'template', name: 'order_update', language: 'en_US', components: { body: values.map((v) => ({ type: 'text', text: v })) } };
+}
+
+let s: SendingStack;
+
+beforeAll(async () => {
+  s = await startSendingStack();
+});
+
+afterAll(async () => {
+  await s?.stop();
+});
+
+describe('an invalid SendRequested event', () => {
+  const cases: ReadonlyArray<{ name: string; key: string; detail: (key: string) => unknown; issue: RegExp }> = [
+    {
+      name: 'missing recipient',
+      key: 'bad-missing-recipient',
+      detail: (key) => sendRequest({ idempotencyKey: key, message: text('Your parcel is on its way') }),
+      issue: /^data: one of to or recipientUserId is required$/,
+    },
+    {
+      name: 'a phone number that is not E.164',
+      key: 'bad-e164',
+      detail: (key) => sendRequest({ idempotencyKey: key, to: '+1555', message: text('Your parcel is on its way') }),
+      issue: /^data\.to: must be an E\.164 phone number/,
+    },
+    {
+      name: 'an unknown message type',
+      key: 'bad-type',
+      detail: (key) => sendRequest({ idempotencyKey: key, to: CUSTOMER, message: { type: 'carousel', cards: [] } }),
+      issue: /^data\.message(\.type)?: must be one of text, image/,
+    },
+    {
+      name: 'a text over 4096 characters',
+      key: 'bad-long-text',
+      detail: (key) => sendRequest({ idempotencyKey: key, to: CUSTOMER, message: text('x'.repeat(4097)) }),
+      issue: /^data\.message\.body: .*4096/,
+    },
+  ];
+
+  it.each(cases)('with $name is refused as invalid_request naming the problem, and reaches neither the queues nor Meta', async ({ key, detail, issue }) => {
+    await s.bus.putSendRequested(detail(key));
+
+    const rejected = dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'SendRejected', idempotencyKey: key }));
+    expect(rejected['reason']).toBe('invalid_request');
+    expect(rejected['requestedBy']).toBe('acme.orders');
+    expect(rejected['issues']).toEqual(expect.arrayContaining([expect.stringMatching(issue)]));
+    expect(await s.outbox.store.findByIdempotencyKey(key)).toBeUndefined();
+    expect(eventsMatching(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: key })).toEqual([]);
+  });
+
+  it('with template parameters that do not fit the template is refused, recorded as rejected, and never sent', async () => {
+    const key = 'bad-template-parameters';
+    await s.bus.putSendRequested(sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('A-1042') }));
+
+    const rejected = dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'SendRejected', idempotencyKey: key }));
+    expect(rejected['reason']).toBe('invalid_request');
+    expect(rejected['message']).toMatch(/order_update.*body takes 2 parameters, the request gives 1/);
+    const record = await s.outbox.store.findByIdempotencyKey(key);
+    expect(record).toMatchObject({ status: 'rejected', rejection: { reason: 'invalid_request' } });
+    expect(requestsFor(s.stack.sandbox.requests(), record!.messageId)).toEqual([]);
+  });
+
+  it('that is not a send request at all is refused, and the same refusal is answered over HTTP', async () => {
+    await s.bus.putSendRequested({ hello: 'world' });
+    const rejected = await waitForEvent(s.eventsLogPath, {
+      detailType: 'SendRejected',
+      where: (e) => ((dataOf(e)['issues'] as string[] | undefined) ?? []).some((i) => i.includes('hello')),
+    });
+    expect(dataOf(rejected)['reason']).toBe('invalid_request');
+
+    const http = await postMessage(s.stack.apiUrl, sendRequest({ idempotencyKey: 'bad-http', to: '+1555', message: text('hi') }));
+    expect(http.status).toBe(400);
+    expect(http.json).toMatchObject({ decision: 'rejected', error: { code: 'invalid_request', details: [expect.stringMatching(/^data\.to: /)] } });
+  });
+
+  it('leaves no poison message: every queue and DLQ drains, and Meta received nothing', async () => {
+    await s.stack.whenIdle(30_000);
+    const depths = await allQueueDepths(s.sqs, s.stack.queueUrls);
+    expect(Object.values(depths).every((n) => n === 0), `queue depths: ${JSON.stringify(depths)}`).toBe(true);
+    expect(s.stack.sandbox.requests()).toEqual([]);
+    expect(eventsMatching(s.eventsLogPath, { detailType: ['SendAccepted', 'MessageSent', 'MessageDeadLettered'] })).toEqual([]);
+  });
+});
+
+describe('the idempotency key', () => {
+  it('put twice at once as an event sends one message, and the HTTP API answers the same message id', async () => {
+    const key = 'idem-event-twice';
+    const request = sendRequest({ idempotencyKey: key, correlationId: 'order-7001', to: CUSTOMER, message: orderUpdate('A-7001', 'shipped') });
+    await Promise.all([s.bus.putSendRequested(request), s.bus.putSendRequested(request)]);
+
+    const accepted = await waitForEvents(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: key }, { count: 2 });
+    const messageIds = new Set(accepted.map((e) => dataOf(e)['messageId']));
+    expect(messageIds.size).toBe(1);
+    const [messageId] = [...messageIds] as string[];
+    await waitForEvent(s.eventsLogPath, { detailType: 'MessageRead', messageId: messageId! });
+
+    const http = await postMessage(s.stack.apiUrl, request);
+    expect(http.status).toBe(202);
+    expect(http.json).toEqual({ messageId, decision: 'accepted', duplicate: true });
+
+    await s.stack.whenIdle(30_000);
+    expect(requestsFor(s.stack.sandbox.requests(), messageId!)).toHaveLength(1);
+    expect(new Set(eventsMatching(s.eventsLogPath, { detailType: 'MessageSent', messageId: messageId! }).map((e) => e.detail.metadata?.eventId)).size).toBe(1);
+  });
+
+  it('posted over HTTP then put as an event sends one message', async () => {
+    const key = 'idem-http-then-event';
+    const request = sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('A-7002', 'packed') });
+    const first = await postMessage(s.stack.apiUrl, request);
+    expect(first.status).toBe(202);
+    const { messageId } = first.json as { messageId: string };
+    await s.bus.putSendRequested(request);
+
+    await waitForEvents(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: key }, { count: 2 });
+    await waitForEvent(s.eventsLogPath, { detailType: 'MessageRead', messageId });
+    await s.stack.whenIdle(30_000);
+    expect(acceptedRequests(requestsFor(s.stack.sandbox.requests(), messageId))).toHaveLength(1);
+    expect(eventsMatching(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: key }).map((e) => dataOf(e)['messageId'])).toEqual([messageId, messageId]);
+  });
+
+  it('reused with a different body is refused as duplicate, by event and over HTTP, and the first message is untouched', async () => {
+    const key = 'idem-reused';
+    const first = await postMessage(s.stack.apiUrl, sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('A-7003', 'packed') }));
+    expect(first.status).toBe(202);
+    const { messageId } = first.json as { messageId: string };
+
+    const other = sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('A-7003', 'cancelled') });
+    await s.bus.putSendRequested(other);
+    const rejected = dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'SendRejected', idempotencyKey: key }));
+    expect(rejected).toMatchObject({ reason: 'duplicate', idempotencyKey: key });
+
+    const http = await postMessage(s.stack.apiUrl, other);
+    expect(http.status).toBe(409);
+    expect(http.json).toMatchObject({ decision: 'rejected', error: { code: 'duplicate' } });
+
+    await s.stack.whenIdle(30_000);
+    const sent = acceptedRequests(requestsFor(s.stack.sandbox.requests(), messageId));
+    expect(sent).toHaveLength(1);
+    expect(JSON.stringify(sent[0]!.body)).toContain('packed');
+    expect(JSON.stringify(s.stack.sandbox.requests().map((r) => r.body))).not.toContain('cancelled');
+  });
+});
