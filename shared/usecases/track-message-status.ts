@@ -35,13 +35,18 @@ export async function trackMessageStatus(update: MessageStatusUpdated, deps: Tra
     // Another status for the same message won the race: start again from what it wrote.
     if (moved === undefined) return trackMessageStatus(update, deps, now);
     current = moved;
-  } else if (record.status !== incoming) {
+  } else if (incoming === 'failed' && record.status !== 'failed') {
+    // A failure reported after the message was read concerns another of the user's devices: it was read.
     return;
   }
 
   const occurredAt = update.timestamp * 1000;
-  // On a redelivery (nothing changed) the same event is published again: same id, consumers drop it.
-  const detailType = outcomeEventFor({ previous: changed ? (record.status as MessageStatus) : undefined, next: current.status as MessageStatus, changed: true });
+  // Every status Meta reports yields its event, even when it arrives after a later one (a `delivered`
+  // processed after `read`): the record only moves forward, and each event has a deterministic id, so a
+  // redelivered or late status republishes the same event and consumers drop the copy.
+  const detailType = changed
+    ? outcomeEventFor({ previous: record.status as MessageStatus, next: current.status as MessageStatus, changed: true })
+    : outcomeEventFor({ previous: undefined, next: incoming, changed: true });
   if (detailType === undefined) return;
   if (detailType === DetailType.MessageFailed) {
     const error = update.errors?.[0];
