@@ -42,6 +42,8 @@ export interface EventPublisherOptions {
   readonly baseDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** PutEvents requests in flight at once. @default 8 */
+  readonly concurrency?: number;
 }
 
 interface Pending {
@@ -91,11 +93,13 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         }
         const failed: Pending[] = [];
         lastCodes = [];
-        for (const batch of batches(pending)) {
-          requests++;
+        const all = batches(pending);
+        requests += all.length;
+        // Batches go out concurrently (a 1,000-update webhook is 100 of them), a few at a time.
+        await mapConcurrently(all, options.concurrency ?? 8, async (batch) => {
           try {
             const out = await options.client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
-            if ((out.FailedEntryCount ?? 0) === 0 && out.Entries?.length === batch.length) continue;
+            if ((out.FailedEntryCount ?? 0) === 0 && out.Entries?.length === batch.length) return;
             batch.forEach((p, i) => {
               const result = out.Entries?.[i];
               if (result === undefined || result.ErrorCode !== undefined || result.EventId === undefined) {
@@ -107,12 +111,20 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
             failed.push(...batch);
             lastCodes.push(error instanceof Error ? error.name : 'UnknownError');
           }
-        }
+        });
         pending = failed;
       }
       return { published: events.length, requests, retriedEntries, claimChecked: prepared.filter((p) => p.claimChecked).length };
     },
   };
+}
+
+async function mapConcurrently<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Splits entries into PutEvents requests of at most 10 entries and 256 KB. */
