@@ -56,7 +56,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 }
 
 const PolicyOverridesSchema = z.strictObject({
-  marketingCap: z.strictObject({ max: z.number().int().min(0), perMs: z.number().int().positive() }).optional(),
+  marketingCap: z.strictObject({ max: z.number().int().min(0), perMs: z.number().int().positive(), exemptInsideWindow: z.boolean().optional() }).optional(),
   requireOptIn: z.array(z.enum(MESSAGE_CATEGORIES)).optional(),
   noMarketingCountryCallingCodes: z.array(z.string().regex(/^\d{1,3}$/)).optional(),
 });

@@ -16,7 +16,16 @@ export interface PolicySettings {
    * Relais's own cap on marketing templates per contact, kept below Meta's per-user marketing limit
    * (error 131049, which punishes retries for 24 h). Default: 1 per 24 h.
    */
-  readonly marketingCap: { readonly max: number; readonly perMs: number };
+  readonly marketingCap: {
+    readonly max: number;
+    readonly perMs: number;
+    /**
+     * Leave marketing templates sent inside an open customer service window out of the cap, as Meta leaves
+     * them out of its per-user limit. Off by default: the cap protects customers from repeated promotions
+     * whatever the window.
+     */
+    readonly exemptInsideWindow?: boolean;
+  };
   /** Categories that need a recorded opt-in (`opted_in`) before sending. Default: `['marketing']`. */
   readonly requireOptIn: readonly MessageCategory[];
   /**
@@ -143,7 +152,8 @@ export function decideSend(input: PolicyInput): PolicyDecision {
     if (code !== undefined) {
       return refuse('marketing_to_us_number', `Marketing templates are not sent to +${code} numbers: Meta does not deliver marketing templates to US numbers at present.`);
     }
-    if (!window.open) {
+    const counted = !window.open || settings.marketingCap.exemptInsideWindow !== true;
+    if (counted) {
       const { max, perMs } = settings.marketingCap;
       const recent = countRecent(input.recentMarketingSends, input.now, perMs);
       if (recent >= max) {
@@ -154,7 +164,7 @@ export function decideSend(input: PolicyInput): PolicyDecision {
       }
     }
   }
-  return allow(category, request.category, category === 'marketing' && !window.open);
+  return allow(category, request.category, category === 'marketing' && (!window.open || settings.marketingCap.exemptInsideWindow !== true));
 }
 
 function allow(category: MessageCategory, hint: MessageCategory | undefined, countsTowardMarketingCap: boolean): PolicyDecision {

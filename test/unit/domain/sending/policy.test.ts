@@ -149,8 +149,8 @@ describe('decideSend: templates', () => {
     expect(sendTemplate(PROMO)).toEqual({ allowed: true, category: 'marketing', lane: 'bulk', countsTowardMarketingCap: true });
   });
 
-  it('does not count a marketing template inside an open window toward the cap', () => {
-    expect(sendTemplate(PROMO, { window: OPEN })).toEqual({ allowed: true, category: 'marketing', lane: 'bulk', countsTowardMarketingCap: false });
+  it('counts a marketing template inside an open window toward the cap by default', () => {
+    expect(sendTemplate(PROMO, { window: OPEN })).toEqual({ allowed: true, category: 'marketing', lane: 'bulk', countsTowardMarketingCap: true });
   });
 
   it("decides by the template's category, not the caller's hint: a utility hint on a marketing template needs marketing consent", () => {
@@ -355,8 +355,11 @@ describe('decideSend: marketing cap', () => {
     expect(sendTemplate(PROMO, { settings, recentMarketingSends: [NOW - DAY, NOW - 2 * DAY, NOW - 7 * DAY] }).allowed).toBe(true);
   });
 
-  it('does not apply the cap inside an open window', () => {
-    expect(sendTemplate(PROMO, { window: OPEN, recentMarketingSends: [NOW - H] })).toMatchObject({ allowed: true, countsTowardMarketingCap: false });
+  it('applies the cap inside an open window too, unless the window is exempted like Meta exempts it', () => {
+    expect(refusal(sendTemplate(PROMO, { window: OPEN, recentMarketingSends: [NOW - H] })).reason).toBe('marketing_cap_reached');
+    const exempt = { ...DEFAULT_POLICY_SETTINGS, marketingCap: { ...DEFAULT_POLICY_SETTINGS.marketingCap, exemptInsideWindow: true } };
+    expect(sendTemplate(PROMO, { window: OPEN, recentMarketingSends: [NOW - H], settings: exempt })).toMatchObject({ allowed: true, countsTowardMarketingCap: false });
+    expect(refusal(sendTemplate(PROMO, { window: CLOSED, recentMarketingSends: [NOW - H], settings: exempt })).reason).toBe('marketing_cap_reached');
   });
 
   it('does not apply the cap to utility templates', () => {
