@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { dynamoDocumentClient, eventBridgeClient, s3Client } from './adapters/aws-clients.js';
 import { createContactStore } from './adapters/contact-store.js';
 import { createEventPublisher, type EventPublisher } from './adapters/event-publisher.js';
+import { createMessageStore } from './adapters/message-store.js';
 import { createS3PayloadStore } from './adapters/payload-store.js';
 import { loadContactsApiConfig } from './config.js';
 import { httpErrors, type HttpEvent, type HttpResult } from './middleware/http.js';
@@ -25,9 +26,11 @@ export function publisherFor(config: { readonly eventBusName: string; readonly p
 export function manageContactsDepsFromEnvironment(): ManageContactsDeps {
   const config = loadContactsApiConfig(process.env);
   const publisher = publisherFor(config);
+  const messages = createMessageStore({ client: dynamoDocumentClient(), tableName: config.stateTableName });
   return {
     contacts: createContactStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }),
     publish: (events) => publisher.publish(events),
+    eraseMessages: (contactId, at) => messages.eraseContact(contactId, at),
     now: Date.now,
   };
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GraphErrorRef } from '../contracts/events/ingestion.js';
 import type { MessageCategory, OutboundRecipient, SendLane, SendRequestData } from '../contracts/events/outbound.js';
 
@@ -40,7 +40,8 @@ export interface MessageRecord {
   readonly phoneNumberId: string;
   readonly businessAccountId?: string;
   readonly contactId?: string;
-  readonly recipient: OutboundRecipient;
+  /** Removed when the contact is erased (GDPR); the record then keeps only pseudonymous facts. */
+  readonly recipient?: OutboundRecipient;
   readonly messageType: SendRequestData['message']['type'];
   readonly category: MessageCategory;
   readonly lane?: SendLane;
@@ -55,6 +56,8 @@ export interface MessageRecord {
   readonly updatedAt: number;
   /** When the current send attempt started (status `sending`/`uncertain`). */
   readonly sendingSince?: number;
+  /** Set when the contact was erased: recipient and content are gone. */
+  readonly erasedAt?: number;
 }
 
 export interface MarketingSends {
@@ -87,6 +90,11 @@ export interface MessageStore {
    * Moves to `to` when the current status is one of `from`. Returns the updated record or undefined.
    * `attempts` resets the retry budget (the DLQ redrive puts a message back with a fresh one).
    */
+  /**
+   * GDPR erasure of one contact's messages: recipient and content removed from every record of the
+   * contact (found through the `gsi1` index); ids, statuses and categories stay for billing. Returns the count.
+   */
+  eraseContact(contactId: string, at: number): Promise<number>;
   transition(
     messageId: string,
     from: readonly OutboxStatus[],
@@ -174,7 +182,13 @@ export function createMessageStore({
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        { Put: { TableName, Item: { ...msgKey(record.messageId), ...record, expiresAt: ttl(record.createdAt) }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName,
+            Item: { ...msgKey(record.messageId), ...record, ...byContact(record), expiresAt: ttl(record.createdAt) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
       ];
       if (marketing !== undefined && record.contactId !== undefined) {
         const version = marketing.previous?.version ?? 0;
@@ -251,6 +265,38 @@ export function createMessageStore({
       }
     },
 
+    async eraseContact(contactId, at) {
+      let erased = 0;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await client.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': `CONTACTMSG#${contactId}` },
+            ProjectionExpression: 'pk, sk',
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          await client.send(
+            new UpdateCommand({
+              TableName,
+              Key: { pk: item['pk'], sk: item['sk'] },
+              UpdateExpression: 'REMOVE recipient, #request SET erasedAt = :at',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: { '#request': 'request' },
+              ExpressionAttributeValues: { ':at': at },
+            }),
+          );
+          erased++;
+        }
+        start = out.LastEvaluatedKey;
+      } while (start !== undefined);
+      return erased;
+    },
+
     async transition(messageId, from, to, now, extra = {}) {
       const record = await update(messageId, from, { status: to, updatedAt: now, ...extra });
       if (record !== undefined && extra.wamid !== undefined) {
@@ -261,7 +307,12 @@ export function createMessageStore({
   };
 }
 
+/** Index entry listing a contact's messages, for GDPR erasure. */
+function byContact(record: MessageRecord): Record<string, string> {
+  return record.contactId === undefined ? {} : { gsi1pk: `CONTACTMSG#${record.contactId}`, gsi1sk: new Date(record.createdAt).toISOString() };
+}
+
 function strip(item: Record<string, unknown>): MessageRecord {
-  const { pk: _pk, sk: _sk, expiresAt: _ttl, ...rest } = item;
+  const { pk: _pk, sk: _sk, expiresAt: _ttl, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
   return rest as unknown as MessageRecord;
 }

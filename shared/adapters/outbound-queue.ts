@@ -17,6 +17,7 @@ export interface OutboundQueueMessage {
 export function createOutboundQueue({ client, priorityQueueUrl, bulkQueueUrl }: { client: SQSClient; priorityQueueUrl: string; bulkQueueUrl: string }) {
   return {
     async enqueue(record: MessageRecord): Promise<void> {
+      if (record.recipient === undefined) throw new Error(`message ${record.messageId} was erased and cannot be queued`);
       const recipient = 'to' in record.recipient ? record.recipient.to : record.recipient.recipientUserId;
       const body: OutboundQueueMessage = { messageId: record.messageId };
       await client.send(

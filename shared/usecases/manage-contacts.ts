@@ -34,6 +34,8 @@ export interface ManageContactsDeps {
   readonly now: () => number;
   /** Id of a consent record made without an idempotency key. @default randomUUID */
   readonly newId?: () => string;
+  /** Erases what the send pipeline holds about the contact (recipient and content of its messages). */
+  readonly eraseMessages?: (contactId: string, at: number) => Promise<number>;
   /** Import rows of different contacts applied at once. @default 8 */
   readonly importConcurrency?: number;
 }
@@ -404,6 +406,7 @@ export async function eraseContact(
       tombstone.erasedAt,
     );
   }
+  const messages = (await deps.eraseMessages?.(erased.contactId, erased.erasedAt)) ?? 0;
   await publish(
     [
       domainEvent(DetailType.ContactErased, `erased:${erased.contactId}`, erased.erasedAt, waba, erased.contactId, {
@@ -415,7 +418,7 @@ export async function eraseContact(
     ],
     deps,
   );
-  logger.info('contact erased', { contactId: erased.contactId });
+  logger.info('contact erased', { contactId: erased.contactId, messages });
   return erased;
 }
 

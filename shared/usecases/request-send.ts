@@ -160,6 +160,8 @@ async function replay(existing: MessageRecord, request: SendRequest, requestHash
     const result = await settle(existing, deps);
     return { ...result, duplicate: true };
   }
+  // The contact was erased since: the answer stands, but nothing about the recipient is left to repeat.
+  if (existing.erasedAt !== undefined) return { decision: 'accepted', messageId: existing.messageId, duplicate: true };
   // Re-queue only while nothing has been sent: the sender's claim makes a second copy harmless anyway.
   if (existing.status === 'queued') await deps.enqueue(existing);
   await deps.publish([acceptedEvent(existing)]);
@@ -176,7 +178,7 @@ function acceptedEvent(record: MessageRecord): DomainEvent {
       ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
       ...(record.requestedBy !== undefined ? { requestedBy: record.requestedBy } : {}),
       phoneNumberId: record.phoneNumberId,
-      recipient: record.recipient,
+      recipient: record.recipient!,
       messageType: record.messageType,
       category: record.category,
       lane: record.lane!,

@@ -55,7 +55,14 @@ export async function sendMessage(messageId: string, deps: SendMessageDeps): Pro
   if (!claim.claimed) return settleUnclaimed(claim.record, deps);
   const record = claim.record;
   const request = record.request;
-  if (request === undefined) throw new Error(`message ${messageId} has no request to send`);
+  if (request === undefined) {
+    // The contact was erased (GDPR) while the message waited: there is no one left to send it to.
+    const failed = await deps.messages.transition(messageId, ['sending'], 'failed', deps.now(), {
+      lastError: { message: 'the contact was erased before the message was sent' },
+    });
+    if (failed !== undefined) await deps.publish([failedEvent(failed, deps.now(), 'recipient_unreachable', undefined, true)]);
+    return { kind: 'done' };
+  }
   const recipient = request.to ?? request.recipientUserId!;
   const pair = pairKey(record.phoneNumberId, recipient);
 

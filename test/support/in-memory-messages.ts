@@ -58,6 +58,16 @@ export function inMemoryMessageStore(): MessageStore & { records: Map<string, Me
       const { sendingSince: _s, ...rest } = record;
       put({ ...rest, status: 'queued', updatedAt: now, attempts: record.attempts - (refund ? 1 : 0), ...(lastError !== undefined ? { lastError } : {}) });
     },
+    async eraseContact(contactId, at) {
+      let erased = 0;
+      for (const record of records.values()) {
+        if (record.contactId !== contactId) continue;
+        const { recipient: _r, request: _q, ...rest } = record;
+        put({ ...rest, erasedAt: at });
+        erased++;
+      }
+      return erased;
+    },
     async transition(id, from: readonly OutboxStatus[], to, now, extra = {}) {
       const record = records.get(id);
       if (record === undefined || !from.includes(record.status)) return undefined;

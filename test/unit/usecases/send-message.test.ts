@@ -171,3 +171,16 @@ describe('sendMessage', () => {
     expect(ctx.calls).toHaveLength(1);
   });
 });
+
+describe('sendMessage for an erased contact', () => {
+  it('fails the message instead of sending it when the contact was erased while it waited', async () => {
+    const ctx = setup([{ outcome: 'accepted', wamid: WAMID, httpStatus: 200 }]);
+    await ctx.messages.create(queued('m1', { contactId: 'c_1' }));
+    await ctx.messages.eraseContact('c_1', T0);
+    await expect(sendMessage('m1', ctx.deps)).resolves.toEqual({ kind: 'done' });
+    expect(ctx.calls).toHaveLength(0);
+    expect(ctx.messages.records.get('m1')).toMatchObject({ status: 'failed', erasedAt: T0 });
+    expect(ctx.messages.records.get('m1')!.recipient).toBeUndefined();
+    expect(ctx.published[0]).toMatchObject({ detailType: 'MessageFailed', data: { reason: 'recipient_unreachable', terminal: true } });
+  });
+});
