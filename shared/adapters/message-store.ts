@@ -13,6 +13,7 @@ import type { MessageCategory, OutboundRecipient, SendLane, SendRequestData } fr
  * | idempotency key → message  | `IDEMP#<idempotencyKey>`  | `IDEMP`   |
  * | wamid → message            | `WAMID#<wamid>`           | `WAMID`   |
  * | marketing sends of contact | `CONTACT#<contactId>`     | `MKTSENDS`|
+ * | messages of a contact      | `CONTACT#<contactId>#MSGS`| `<createdAt ISO>#<messageId>` |
  *
  * Meta and SQS FIFO de-duplicate for minutes at most; these records do it for `retentionDays`.
  */
@@ -92,7 +93,8 @@ export interface MessageStore {
    */
   /**
    * GDPR erasure of one contact's messages: recipient and content removed from every record of the
-   * contact (found through the `gsi1` index); ids, statuses and categories stay for billing. Returns the count.
+   * contact (listed under `CONTACT#<id>#MSGS`, written once with each message: a one-unit item rather than
+   * an index that would copy every status update); ids, statuses and categories stay for billing.
    */
   eraseContact(contactId: string, at: number): Promise<number>;
   transition(
@@ -185,7 +187,7 @@ export function createMessageStore({
         {
           Put: {
             TableName,
-            Item: { ...msgKey(record.messageId), ...record, ...byContact(record), expiresAt: ttl(record.createdAt) },
+            Item: { ...msgKey(record.messageId), ...record, expiresAt: ttl(record.createdAt) },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -200,6 +202,10 @@ export function createMessageStore({
             ...(marketing.previous === undefined ? {} : { ExpressionAttributeValues: { ':v': version } }),
           },
         });
+      }
+      if (record.contactId !== undefined) {
+        // Last, so the marketing item keeps its place in CancellationReasons.
+        items.push({ Put: { TableName, Item: { ...contactMessageKey(record.contactId, record), messageId: record.messageId, expiresAt: ttl(record.createdAt) } } });
       }
       try {
         await client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -272,25 +278,28 @@ export function createMessageStore({
         const out = await client.send(
           new QueryCommand({
             TableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk',
-            ExpressionAttributeValues: { ':pk': `CONTACTMSG#${contactId}` },
-            ProjectionExpression: 'pk, sk',
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}#MSGS` },
             ExclusiveStartKey: start,
           }),
         );
         for (const item of out.Items ?? []) {
-          await client.send(
-            new UpdateCommand({
-              TableName,
-              Key: { pk: item['pk'], sk: item['sk'] },
-              UpdateExpression: 'REMOVE recipient, #request SET erasedAt = :at',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: { '#request': 'request' },
-              ExpressionAttributeValues: { ':at': at },
-            }),
-          );
-          erased++;
+          try {
+            await client.send(
+              new UpdateCommand({
+                TableName,
+                Key: msgKey(item['messageId'] as string),
+                UpdateExpression: 'REMOVE recipient, #request SET erasedAt = :at',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeNames: { '#request': 'request' },
+                ExpressionAttributeValues: { ':at': at },
+              }),
+            );
+            erased++;
+          } catch (error) {
+            // The record already expired (TTL): nothing left to erase.
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          }
         }
         start = out.LastEvaluatedKey;
       } while (start !== undefined);
@@ -307,12 +316,12 @@ export function createMessageStore({
   };
 }
 
-/** Index entry listing a contact's messages, for GDPR erasure. */
-function byContact(record: MessageRecord): Record<string, string> {
-  return record.contactId === undefined ? {} : { gsi1pk: `CONTACTMSG#${record.contactId}`, gsi1sk: new Date(record.createdAt).toISOString() };
+/** The item listing one message under its contact, for GDPR erasure. */
+function contactMessageKey(contactId: string, record: Pick<MessageRecord, 'createdAt' | 'messageId'>) {
+  return { pk: `CONTACT#${contactId}#MSGS`, sk: `${new Date(record.createdAt).toISOString()}#${record.messageId}` };
 }
 
 function strip(item: Record<string, unknown>): MessageRecord {
-  const { pk: _pk, sk: _sk, expiresAt: _ttl, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  const { pk: _pk, sk: _sk, expiresAt: _ttl, ...rest } = item;
   return rest as unknown as MessageRecord;
 }
