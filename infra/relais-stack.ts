@@ -9,6 +9,7 @@ import { StateTables } from './constructs/state-tables.js';
 import { WebhookIngress, type HandlerFunctionProps } from './constructs/webhook-ingress.js';
 import { WhatsAppSecrets } from './constructs/whatsapp-secrets.js';
 import { EventConsumers } from './constructs/event-consumers.js';
+import { OperationsAlerts } from './constructs/operations-alerts.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, STATE_TABLE, TABLES, type HandlerNeeds } from './topology.js';
 import { loadContactActivityConfig } from '../shared/config.js';
 import { SEND_ENV, loadRequestSendConfig } from '../shared/sending-config.js';
@@ -142,6 +143,8 @@ export const RelaisConfigSchema = z.object({
       .record(z.string(), z.unknown(), { error: 'must be an object' })
       .superRefine(acceptedBy((json) => loadContactActivityConfig({ ...PROBE_ENV, [CONTACT_SETTINGS_ENV]: json }))),
   ).default({}),
+  /** An e-mail address subscribed to the operational alerts topic. @default - none */
+  alertEmail: z.email({ error: 'must be an e-mail address' }).optional(),
   /** Use this existing app-secret secret instead of creating one. @default - created */
   appSecretArn: secretArn,
   /** Use this existing verify-token secret instead of creating one. @default - created */
@@ -204,6 +207,7 @@ export class RelaisStack extends Stack {
   readonly secrets: WhatsAppSecrets;
   readonly ingress: WebhookIngress;
   readonly consumers: EventConsumers;
+  readonly alerts: OperationsAlerts;
 
   constructor(scope: Construct, id: string, props: RelaisStackProps = {}) {
     const { config: givenConfig, ...stackProps } = props;
@@ -252,6 +256,11 @@ export class RelaisStack extends Stack {
         value: `${this.ingress.url}${webhookPath.replace(/^\//, '')}`,
       });
     }
+    this.alerts = new OperationsAlerts(this, 'Alerts', {
+      alarms: this.consumers.dlqAlarms,
+      ...(config.alertEmail !== undefined ? { email: config.alertEmail } : {}),
+    });
+    new CfnOutput(this, 'AlertsTopicArn', { description: 'Subscribe on-call here: DLQ alarms notify this topic', value: this.alerts.topic.topicArn });
     new CfnOutput(this, 'EventBusName', { description: 'Relais EventBridge bus', value: this.events.bus.eventBusName });
     new CfnOutput(this, 'EventBusArn', { description: 'Relais EventBridge bus ARN', value: this.events.bus.eventBusArn });
     new CfnOutput(this, 'PayloadBucketName', { description: 'Claim-check payload bucket', value: this.payloads.bucket.bucketName });

@@ -23,6 +23,11 @@ describe('readRelaisConfig', () => {
     });
   });
 
+  it('accepts an alert e-mail address and rejects anything else, naming the key', () => {
+    expect(read({ alertEmail: 'oncall@example.com' }).alertEmail).toBe('oncall@example.com');
+    expect(() => read({ alertEmail: 'not-an-address' })).toThrow(/alertEmail: must be an e-mail address/);
+  });
+
   it('accepts numbers given as strings, as `cdk synth -c key=value` passes them', () => {
     expect(read({ logRetentionDays: '365', archiveRetentionDays: ' 30 ', payloadRetentionDays: 10 })).toMatchObject({
       logRetentionDays: 365,

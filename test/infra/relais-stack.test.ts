@@ -511,6 +511,26 @@ describe('RelaisStack with default configuration', () => {
     });
   });
 
+  describe('operational alerts', () => {
+    it('sends every DLQ alarm, on alarm and back to OK, to one encrypted topic that refuses non-TLS publishers', () => {
+      const topics = template.findResources('AWS::SNS::Topic');
+      expect(Object.keys(topics)).toHaveLength(1);
+      const topicId = Object.keys(topics)[0]!;
+      expect(topics[topicId]!['Properties']['KmsMasterKeyId']).toBeDefined();
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+      const alarms = template.findResources('AWS::CloudWatch::Alarm');
+      expect(Object.keys(alarms)).toHaveLength(CONSUMERS.length);
+      for (const alarm of Object.values(alarms)) {
+        expect(alarm['Properties']['AlarmActions']).toEqual([{ Ref: topicId }]);
+        expect(alarm['Properties']['OKActions']).toEqual([{ Ref: topicId }]);
+      }
+      template.hasOutput('AlertsTopicArn', { Value: { Ref: topicId } });
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+  });
+
   describe('event bus', () => {
     it('creates one custom bus and archives every event on it for 90 days, retained on delete', () => {
       template.resourceCountIs('AWS::Events::EventBus', 1);
