@@ -4,7 +4,7 @@ import type { MessageRecord, MessageStore } from '../adapters/message-store.js';
 import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
 import { parseSendRequest, type SendRejectionReason, type SendRequest } from '../contracts/events/outbound.js';
 import type { DomainEvent } from '../contracts/events/registry.js';
-import { canonicalJson } from '../domain/ingestion/normalise-webhook.js';
+import { canonicalJson } from '../domain/objects.js';
 import { UNKNOWN_CONSENT } from '../domain/consent/consent.js';
 import { decideSend, type PolicySettings } from '../domain/sending/policy.js';
 import type { TemplateRegistry } from '../domain/templates/template-registry.js';

@@ -13,6 +13,7 @@ import type { DomainEvent } from '../contracts/events/registry.js';
 import type { ConsentCategory, ConsentRecord, ConsentSource, ConsentStatus } from '../domain/consent/consent.js';
 import { DEFAULT_KEYWORDS, isOptOutButton, matchConsentKeyword, type KeywordConfig } from '../domain/consent/keywords.js';
 import { phoneFromWaId } from '../domain/contacts/identity.js';
+import { defined } from '../domain/objects.js';
 import { freeEntryPointOpportunity, openedBy } from '../domain/windows/customer-service-window.js';
 
 /** What the contacts component needs from the outside world. */
@@ -351,8 +352,4 @@ function event(
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-function defined<T extends Record<string, unknown>>(obj: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

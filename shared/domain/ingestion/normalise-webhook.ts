@@ -27,6 +27,7 @@ import {
   type WebhookPayload,
 } from '../../contracts/whatsapp/webhook.js';
 import { describeIssues } from '../../errors.js';
+import { canonicalJson, defined } from '../objects.js';
 
 /**
  * Turns one validated webhook payload into domain events: one per update (message, status, preference,
@@ -423,16 +424,6 @@ function contentId(ctx: ChangeContext, content: unknown): string {
   return `${ctx.change.field}:${hash.slice(0, 40)}`;
 }
 
-/** JSON with object keys sorted, so that Meta's varying key order yields the same hash. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isRecord(value)) {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 function userRef(input: {
   userId?: string | undefined;
   waId?: string | undefined;
@@ -483,11 +474,4 @@ function pick<T extends Record<string, unknown>, K extends string>(obj: T, keys:
   const out: Record<string, string> = {};
   for (const k of keys) if (typeof obj[k] === 'string') out[k] = obj[k];
   return out as { [P in K]?: string };
-}
-
-/** Drops keys whose value is undefined, so events carry no `"x": undefined` noise and schemas stay exact. */
-function defined<T extends Record<string, unknown>>(obj: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v;
-  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { detailSchemaFor, type DomainEvent } from '#shared/contracts/events/registry.js';
 import { WebhookPayloadSchema, type WebhookPayload } from '#shared/contracts/whatsapp/webhook.js';
-import { canonicalJson, normaliseWebhook } from '#shared/domain/ingestion/normalise-webhook.js';
+import { normaliseWebhook } from '#shared/domain/ingestion/normalise-webhook.js';
+import { canonicalJson } from '#shared/domain/objects.js';
 import { fixtureNames, loadFixture } from '#test/fixtures/meta/index.js';
 
 const RECEIVED_AT = Date.parse('2026-11-21T12:00:00Z');
