@@ -9,7 +9,6 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { CONSENT_CATEGORIES, supersedes, type ConsentCategory, type ConsentRecord, type ConsentSnapshot, type ConsentState } from '../domain/consent/consent.js';
 import type { IdentityKey } from '../domain/contacts/identity.js';
 import {
@@ -18,6 +17,7 @@ import {
   type FreeEntryPointOpportunity,
   type FreeEntryPointWindow,
 } from '../domain/windows/customer-service-window.js';
+import { conditionHeld, transactionOutcome, whenConditionHolds } from './dynamo-conditions.js';
 
 /**
  * Contacts, identity keys, windows and consent in the state table. Keys (see README "Data model"):
@@ -171,6 +171,13 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
     return found;
   }
 
+  /** The contact id a caller names: given directly, or read (consistently) from the identity key; not checked against the profile. */
+  async function contactIdOf(waba: string, ref: IdentityKey | { contactId: string }): Promise<string | undefined> {
+    if ('contactId' in ref) return ref.contactId;
+    const key = await client.send(new GetCommand({ TableName, Key: contactKeys.identity(waba, ref), ConsistentRead: true }));
+    return key.Item?.['contactId'] as string | undefined;
+  }
+
   async function getProfile(contactId: string): Promise<ContactProfile | undefined> {
     const out = await client.send(new GetCommand({ TableName, Key: contactKeys.profile(contactId), ConsistentRead: true }));
     return out.Item === undefined || out.Item['erasedAt'] !== undefined ? undefined : toProfile(out.Item);
@@ -191,8 +198,8 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
       createdAt: at,
       updatedAt: at,
     };
-    try {
-      await client.send(
+    const outcome = await transactionOutcome(
+      client.send(
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName, Item: { ...contactKeys.profile(profile.contactId), ...profile }, ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -205,12 +212,10 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
             })),
           ],
         }),
-      );
-      return profile;
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) return 'conflict';
-      throw error;
-    }
+      ),
+    );
+    // Any cancellation means another writer created the profile or took a key first: resolve again.
+    return outcome.committed ? profile : 'conflict';
   }
 
   async function attachKey(waba: string, key: IdentityKey, contactId: string, at: number): Promise<void> {
@@ -227,8 +232,8 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
       attrNames[`#f${i}`] = n;
       values[`:v${i}`] = fields[n as keyof typeof fields];
     });
-    try {
-      const out = await client.send(
+    const out = await whenConditionHolds(
+      client.send(
         new UpdateCommand({
           TableName,
           Key: contactKeys.profile(contactId),
@@ -238,12 +243,9 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return out.Attributes === undefined ? undefined : toProfile(out.Attributes);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return out?.Attributes === undefined ? undefined : toProfile(out.Attributes);
   }
 
   return {
@@ -291,8 +293,8 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
         const next = extendWindow(current, inboundAt);
         if (next === undefined) return undefined;
         if (next === current) return next;
-        try {
-          await client.send(
+        const written = await conditionHeld(
+          client.send(
             new PutCommand({
               TableName,
               Item: { ...key, ...next, expiresAt: Math.ceil(next.closesAt / 1000) + WINDOW_RETENTION_S },
@@ -300,30 +302,24 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
               ConditionExpression: current === undefined ? 'attribute_not_exists(pk)' : 'lastInboundAt = :seen',
               ...(current === undefined ? {} : { ExpressionAttributeValues: { ':seen': current.lastInboundAt } }),
             }),
-          );
-          return next;
-        } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        }
+          ),
+        );
+        if (written) return next;
       }
       throw new Error('window update kept conflicting after 5 attempts');
     },
 
     async recordFreeEntryPointOffer(contactId, phoneNumberId, offer) {
-      try {
-        await client.send(
+      return conditionHeld(
+        client.send(
           new PutCommand({
             TableName,
             Item: { ...contactKeys.fepOffer(contactId, phoneNumberId), ...offer, expiresAt: Math.ceil(offer.replyBy / 1000) + WINDOW_RETENTION_S },
             ConditionExpression: 'attribute_not_exists(referralAt) OR referralAt < :t',
             ExpressionAttributeValues: { ':t': offer.referralAt },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async recordConsent(contactId, record) {
@@ -333,17 +329,11 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
       // A redelivery of the record that is already current: report it as current so its event is re-emitted.
       if (state?.recordId === record.recordId) return 'current';
       if (!supersedes(record, state)) {
-        try {
-          await client.send(new PutCommand(history.Put));
-          return 'history_only';
-        } catch (error) {
-          if (error instanceof ConditionalCheckFailedException) return 'duplicate';
-          throw error;
-        }
+        return (await conditionHeld(client.send(new PutCommand(history.Put)))) ? 'history_only' : 'duplicate';
       }
       const next: ConsentState = { status: record.status, since: record.occurredAt, source: record.source, recordId: record.recordId };
-      try {
-        await client.send(
+      const outcome = await transactionOutcome(
+        client.send(
           new TransactWriteCommand({
             TransactItems: [
               history,
@@ -358,15 +348,13 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
               },
             ],
           }),
-        );
-        return 'current';
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const [historyReason, stateReason] = error.CancellationReasons ?? [];
-        if (historyReason?.Code === 'ConditionalCheckFailed') return 'duplicate';
-        if (stateReason?.Code === 'ConditionalCheckFailed') return this.recordConsent(contactId, record);
-        throw error;
-      }
+        ),
+      );
+      if (outcome.committed) return 'current';
+      // Item 0 is the history record (already written: a redelivery), item 1 the current state (moved meanwhile: decide again).
+      if (outcome.failedConditions.has(0)) return 'duplicate';
+      if (outcome.failedConditions.has(1)) return this.recordConsent(contactId, record);
+      throw outcome.error;
     },
 
     async consentHistory(contactId) {
@@ -388,8 +376,8 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
     },
 
     async putOnHold(contactId, hold) {
-      try {
-        await client.send(
+      return conditionHeld(
+        client.send(
           new UpdateCommand({
             TableName,
             Key: contactKeys.profile(contactId),
@@ -401,17 +389,13 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
             ExpressionAttributeNames: { '#hold': 'hold' },
             ExpressionAttributeValues: { ':hold': hold, ':at': hold.since },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async acknowledgeHold(contactId, at) {
-      try {
-        await client.send(
+      return conditionHeld(
+        client.send(
           new UpdateCommand({
             TableName,
             Key: contactKeys.profile(contactId),
@@ -420,12 +404,8 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
             ExpressionAttributeNames: { '#hold': 'hold' },
             ExpressionAttributeValues: { ':at': at },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async rotateUserId(waba, previous, current, at, parent) {
@@ -452,18 +432,16 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
       await attachKey(waba, { kind: 'phone', value: newPhone }, contact.contactId, at);
       if (contact.phone !== undefined && contact.phone !== newPhone) {
         // Release the old number only if it still points here: it may already belong to someone else.
-        await client
-          .send(
+        await whenConditionHolds(
+          client.send(
             new DeleteCommand({
               TableName,
               Key: contactKeys.identity(waba, { kind: 'phone', value: contact.phone }),
               ConditionExpression: 'contactId = :id',
               ExpressionAttributeValues: { ':id': contact.contactId },
             }),
-          )
-          .catch((error: unknown) => {
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          });
+          ),
+        );
       }
       const previousPhones = [...new Set([...(contact.previousPhones ?? []), ...(contact.phone === undefined ? [] : [contact.phone])])].filter((p) => p !== newPhone);
       await client.send(
@@ -504,12 +482,7 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
     },
 
     async sendContextFor(waba, ref, phoneNumberId) {
-      let contactId: string | undefined;
-      if ('contactId' in ref) contactId = ref.contactId;
-      else {
-        const key = await client.send(new GetCommand({ TableName, Key: contactKeys.identity(waba, ref), ConsistentRead: true }));
-        contactId = key.Item?.['contactId'] as string | undefined;
-      }
+      const contactId = await contactIdOf(waba, ref);
       if (contactId === undefined) return undefined;
       const context = await this.sendContext(contactId, phoneNumberId);
       return context?.contact.businessAccountId === waba ? context : undefined;
@@ -526,18 +499,17 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
         new PutCommand({ TableName, Item: { ...contactKeys.profile(contact.contactId), contactId: contact.contactId, businessAccountId: waba, erasedAt: at } }),
       );
       for (const key of keys) {
-        await client
-          .send(
+        // Only keys that still point here: a released phone number may belong to someone else by now.
+        await whenConditionHolds(
+          client.send(
             new DeleteCommand({
               TableName,
               Key: contactKeys.identity(waba, key),
               ConditionExpression: 'contactId = :id',
               ExpressionAttributeValues: { ':id': contact.contactId },
             }),
-          )
-          .catch((error: unknown) => {
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          });
+          ),
+        );
       }
       for (const pk of [`CONTACT#${contact.contactId}`, `CONTACT#${contact.contactId}#CONSENT`]) {
         let start: Record<string, unknown> | undefined;
@@ -649,12 +621,7 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
     },
 
     async findErasure(waba, ref) {
-      let contactId: string | undefined;
-      if ('contactId' in ref) contactId = ref.contactId;
-      else {
-        const key = await client.send(new GetCommand({ TableName, Key: contactKeys.identity(waba, ref), ConsistentRead: true }));
-        contactId = key.Item?.['contactId'] as string | undefined;
-      }
+      const contactId = await contactIdOf(waba, ref);
       if (contactId === undefined) return undefined;
       const out = await client.send(new GetCommand({ TableName, Key: contactKeys.profile(contactId), ConsistentRead: true }));
       const erasedAt = out.Item?.['erasedAt'];
@@ -663,8 +630,8 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
     },
 
     async acknowledgeHoldBy(contactId, acknowledgement) {
-      try {
-        await client.send(
+      return conditionHeld(
+        client.send(
           new UpdateCommand({
             TableName,
             Key: contactKeys.profile(contactId),
@@ -678,12 +645,8 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
               ':eventId': acknowledgement.hold.eventId,
             },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
   };
 }

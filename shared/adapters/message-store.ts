@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GraphErrorRef } from '../contracts/events/ingestion.js';
 import type { MessageCategory, OutboundRecipient, SendLane, SendRequestData } from '../contracts/events/outbound.js';
+import { conditionHeld, transactionOutcome, whenConditionHolds } from './dynamo-conditions.js';
 
 /**
  * The outbox: one record per accepted or refused send, keyed by Relais's message id, with an idempotency
@@ -149,8 +149,8 @@ export function createMessageStore({
     });
     from.forEach((s, i) => (values[`:from${i}`] = s));
     const condition = `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})${extraCondition === undefined ? '' : ` AND ${extraCondition}`}`;
-    try {
-      const out = await client.send(
+    const out = await whenConditionHolds(
+      client.send(
         new UpdateCommand({
           TableName,
           Key: msgKey(messageId),
@@ -160,12 +160,9 @@ export function createMessageStore({
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return out.Attributes === undefined ? undefined : strip(out.Attributes);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return out?.Attributes === undefined ? undefined : strip(out.Attributes);
   }
 
   return {
@@ -207,16 +204,12 @@ export function createMessageStore({
         // Last, so the marketing item keeps its place in CancellationReasons.
         items.push({ Put: { TableName, Item: { ...contactMessageKey(record.contactId, record), messageId: record.messageId, expiresAt: ttl(record.createdAt) } } });
       }
-      try {
-        await client.send(new TransactWriteCommand({ TransactItems: items }));
-        return 'created';
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'exists';
-        if (reasons[2]?.Code === 'ConditionalCheckFailed') return 'cap_conflict';
-        throw error;
-      }
+      const outcome = await transactionOutcome(client.send(new TransactWriteCommand({ TransactItems: items })));
+      if (outcome.committed) return 'created';
+      // Item 0 is the idempotency key, item 2 the marketing-send list (when present).
+      if (outcome.failedConditions.has(0)) return 'exists';
+      if (outcome.failedConditions.has(2)) return 'cap_conflict';
+      throw outcome.error;
     },
 
     get,
@@ -235,8 +228,8 @@ export function createMessageStore({
 
     async claim(messageId, now) {
       const names = { '#status': 'status', '#attempts': 'attempts' };
-      try {
-        const out = await client.send(
+      const out = await whenConditionHolds(
+        client.send(
           new UpdateCommand({
             TableName,
             Key: msgKey(messageId),
@@ -246,12 +239,10 @@ export function createMessageStore({
             ExpressionAttributeValues: { ':sending': 'sending', ':queued': 'queued', ':now': now, ':one': 1 },
             ReturnValues: 'ALL_NEW',
           }),
-        );
-        return { claimed: true, record: strip(out.Attributes!) };
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return { claimed: false, record: await get(messageId) };
-        throw error;
-      }
+        ),
+      );
+      if (out === undefined) return { claimed: false, record: await get(messageId) };
+      return { claimed: true, record: strip(out.Attributes!) };
     },
 
     async accept(messageId, wamid, now) {
@@ -284,8 +275,9 @@ export function createMessageStore({
           }),
         );
         for (const item of out.Items ?? []) {
-          try {
-            await client.send(
+          // A failed condition: the record already expired (TTL), nothing left to erase.
+          const applied = await conditionHeld(
+            client.send(
               new UpdateCommand({
                 TableName,
                 Key: msgKey(item['messageId'] as string),
@@ -294,12 +286,9 @@ export function createMessageStore({
                 ExpressionAttributeNames: { '#request': 'request' },
                 ExpressionAttributeValues: { ':at': at },
               }),
-            );
-            erased++;
-          } catch (error) {
-            // The record already expired (TTL): nothing left to erase.
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          }
+            ),
+          );
+          if (applied) erased++;
         }
         start = out.LastEvaluatedKey;
       } while (start !== undefined);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { rateSlot } from '../domain/sending/rate-slots.js';
+import { conditionHeld } from './dynamo-conditions.js';
 
 /**
  * Pacing state shared by every sender: per-number throughput counters and per-recipient send history.
@@ -33,8 +33,8 @@ export function createPacingStore({ client, tableName }: { client: DynamoDBDocum
       const until = paused.Item?.['until'] as number | undefined;
       if (until !== undefined && until > now) return { granted: false, retryAt: until };
       const slot = rateSlot(now, ratePerSecond);
-      try {
-        await client.send(
+      const taken = await conditionHeld(
+        client.send(
           new UpdateCommand({
             TableName,
             Key: { pk: `RATE#${phoneNumberId}#${slot.slot}`, sk: 'RATE' },
@@ -42,12 +42,10 @@ export function createPacingStore({ client, tableName }: { client: DynamoDBDocum
             ConditionExpression: 'attribute_not_exists(sends) OR sends < :cap',
             ExpressionAttributeValues: { ':one': 1, ':cap': slot.capacity, ':ttl': Math.ceil(slot.nextSlotAt / 1000) + 3600 },
           }),
-        );
-        return { granted: true };
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return { granted: false, retryAt: slot.nextSlotAt };
-        throw error;
-      }
+        ),
+      );
+      // A failed condition: the slot is full.
+      return taken ? { granted: true } : { granted: false, retryAt: slot.nextSlotAt };
     },
 
     async pause(phoneNumberId, until) {
