@@ -72,6 +72,18 @@ describe('receive-webhook', () => {
     ]);
   });
 
+  it("publishes a 1,000-update payload (Meta's largest batch) in 100 PutEvents requests and answers 200 once all are accepted", async () => {
+    const raw = JSON.parse(loadFixtureText('statuses-delivered')) as { entry: Array<{ changes: Array<{ value: { statuses: Array<Record<string, unknown>> } }> }> };
+    const template = raw.entry[0]!.changes[0]!.value.statuses[0]!;
+    raw.entry[0]!.changes[0]!.value.statuses = Array.from({ length: 1000 }, (_, i) => ({ ...template, id: `wamid.batch${String(i).padStart(4, '0')}` }));
+    const body = JSON.stringify(raw);
+    expect(await call(signed(body))).toEqual({ status: 200, body: { received: 1000 } });
+    const calls = eventBridge.commandCalls(PutEventsCommand);
+    expect(calls).toHaveLength(100);
+    const ids = putEntries().map((e) => JSON.parse(e.Detail!).metadata.eventId as string);
+    expect(new Set(ids).size).toBe(1000);
+  });
+
   it('verifies the signature over base64-decoded bytes when API Gateway base64-encodes the body', async () => {
     const body = loadFixtureText('messages-reaction');
     const event = request(body, { 'x-hub-signature-256': signWebhookBody(body, SECRET) }, true);
