@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDocumentClient, eventBridgeClient, s3Client, secretsManagerClient, sqsClient } from '#shared/adapters/aws-clients.js';
+import { createContactStore } from '#shared/adapters/contact-store.js';
 import { createEventPublisher } from '#shared/adapters/event-publisher.js';
 import { createGraphApiClient } from '#shared/adapters/graph-api.js';
 import { createMessageStore } from '#shared/adapters/message-store.js';
@@ -106,6 +107,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
           accessToken: () => secrets.get(config.accessToken),
         }),
         publish: (events) => publisher.publish(events),
+        freeEntryPoints: createContactStore({ client, tableName: config.stateTableName }),
         settings: {
           ratePerSecond: config.ratePerSecond,
           pairRate: { intervalMs: config.pairIntervalMs, burst: config.pairBurst },

@@ -122,6 +122,11 @@ export interface ContactStore {
    */
   recordInbound(contactId: string, phoneNumberId: string, inboundAt: number): Promise<CustomerServiceWindow | undefined>;
   recordFreeEntryPointOffer(contactId: string, phoneNumberId: string, offer: FreeEntryPointOpportunity): Promise<boolean>;
+  /**
+   * Stores the 72 h free-entry-point window a business reply opened, unless one is still open (a later
+   * reply does not extend it). Returns whether this call opened it.
+   */
+  openFreeEntryPointWindow(contactId: string, phoneNumberId: string, window: FreeEntryPointWindow): Promise<boolean>;
   /** Appends to the history (once per recordId) and moves the current state when the record supersedes it. */
   recordConsent(contactId: string, record: ConsentRecord): Promise<ConsentWrite>;
   consentHistory(contactId: string): Promise<ConsentRecord[]>;
@@ -317,6 +322,19 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
             Item: { ...contactKeys.fepOffer(contactId, phoneNumberId), ...offer, expiresAt: Math.ceil(offer.replyBy / 1000) + WINDOW_RETENTION_S },
             ConditionExpression: 'attribute_not_exists(referralAt) OR referralAt < :t',
             ExpressionAttributeValues: { ':t': offer.referralAt },
+          }),
+        ),
+      );
+    },
+
+    async openFreeEntryPointWindow(contactId, phoneNumberId, window) {
+      return conditionHeld(
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: { ...contactKeys.fepWindow(contactId, phoneNumberId), ...window, expiresAt: Math.ceil(window.closesAt / 1000) + WINDOW_RETENTION_S },
+            ConditionExpression: 'attribute_not_exists(closesAt) OR closesAt <= :opens',
+            ExpressionAttributeValues: { ':opens': window.opensAt },
           }),
         ),
       );

@@ -59,6 +59,11 @@ export interface MessageRecord {
   readonly sendingSince?: number;
   /** Set when the contact was erased: recipient and content are gone. */
   readonly erasedAt?: number;
+  /**
+   * The contact's open free-entry-point offer when the gate accepted this message: if Meta accepts it before
+   * `replyBy`, the reply opens the 72 h free window (billing reads it).
+   */
+  readonly freeEntryPointOffer?: { readonly referralAt: number; readonly replyBy: number };
 }
 
 export interface MarketingSends {

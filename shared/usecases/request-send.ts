@@ -8,7 +8,7 @@ import { canonicalJson } from '../domain/objects.js';
 import { UNKNOWN_CONSENT } from '../domain/consent/consent.js';
 import { decideSend, type PolicySettings } from '../domain/sending/policy.js';
 import type { TemplateRegistry } from '../domain/templates/template-registry.js';
-import { windowState } from '../domain/windows/customer-service-window.js';
+import { openFreeEntryPointWindow, windowState } from '../domain/windows/customer-service-window.js';
 
 export interface RequestSendDeps {
   readonly messages: MessageStore;
@@ -118,6 +118,9 @@ export async function requestSend(
       messageType: data.message.type,
       category: decision.allowed ? decision.category : (template?.category ?? (data.message.type === 'template' ? 'utility' : 'service')),
       ...(decision.allowed ? { lane: decision.lane, request: data } : { rejection: { reason: decision.reason, message: decision.message } }),
+      ...(decision.allowed && contact !== undefined && openFreeEntryPointWindow(context?.freeEntryPointOffer, context?.freeEntryPointWindow, now) !== undefined
+        ? { freeEntryPointOffer: { referralAt: context!.freeEntryPointOffer!.referralAt, replyBy: context!.freeEntryPointOffer!.replyBy } }
+        : {}),
       status: decision.allowed ? 'queued' : 'rejected',
       attempts: 0,
       createdAt: now,

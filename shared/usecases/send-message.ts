@@ -1,4 +1,6 @@
+import type { ContactStore } from '../adapters/contact-store.js';
 import type { MessageRecord, MessageStore } from '../adapters/message-store.js';
+import { freeEntryPointOpportunity, openFreeEntryPointWindow } from '../domain/windows/customer-service-window.js';
 import { pairKey, type PacingStore } from '../adapters/pacing-store.js';
 import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
 import type { GraphErrorRef } from '../contracts/events/ingestion.js';
@@ -14,6 +16,8 @@ export interface SendMessageDeps {
   readonly pacing: PacingStore;
   readonly graph: { sendMessage(phoneNumberId: string, body: Record<string, unknown>): Promise<GraphSendResult> };
   readonly publish: (events: readonly DomainEvent[]) => Promise<unknown>;
+  /** Records the free-entry-point window a reply opened (contact store). */
+  readonly freeEntryPoints: Pick<ContactStore, 'openFreeEntryPointWindow'>;
   readonly settings: SenderSettings;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -83,6 +87,7 @@ export async function sendMessage(messageId: string, deps: SendMessageDeps): Pro
         ? await deps.messages.transition(messageId, ['sending'], 'read', now)
         : await deps.messages.accept(messageId, wamid, now);
     if (request.message.type !== 'markRead') await deps.pacing.recordSend(pair, now, PAIR_HISTORY_MS);
+    await openFreeEntryPoint(record, now, deps);
     if (accepted !== undefined && wamid !== undefined && result.outcome === 'accepted') {
       await deps.publish([
         outcome(DetailType.MessageSent, accepted, now, {
@@ -135,6 +140,14 @@ export async function sendMessage(messageId: string, deps: SendMessageDeps): Pro
   }
   await deps.messages.release(messageId, lastError, now);
   return { kind: 'retry', delayMs: retryDelayMs({ action: verdict.action, attempt: record.attempts, random: deps.random }) };
+}
+
+/** A reply accepted by Meta before the offer's deadline opens the contact's 72 h free-entry-point window. */
+async function openFreeEntryPoint(record: MessageRecord, acceptedAt: number, deps: SendMessageDeps): Promise<void> {
+  const offer = record.freeEntryPointOffer;
+  if (offer === undefined || record.contactId === undefined || record.request?.message.type === 'markRead') return;
+  const window = openFreeEntryPointWindow(freeEntryPointOpportunity(offer.referralAt), undefined, acceptedAt);
+  if (window !== undefined) await deps.freeEntryPoints.openFreeEntryPointWindow(record.contactId, record.phoneNumberId, window);
 }
 
 /** Waits out short pacing delays inline; returns the delay to put the message back for, if longer. */

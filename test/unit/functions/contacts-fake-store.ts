@@ -101,6 +101,9 @@ export function createFakeContactStore(): FakeContactStore {
     async recordFreeEntryPointOffer() {
       throw new Error('not used by the Contacts API');
     },
+    async openFreeEntryPointWindow() {
+      throw new Error('not used by the Contacts API');
+    },
     async recordConsent(contactId, record) {
       writes++;
       const stored = contacts.get(contactId)!;

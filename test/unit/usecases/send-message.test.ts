@@ -43,6 +43,7 @@ function setup(results: GraphSendResult[], pace: PacingStore = pacing()) {
   const messages = inMemoryMessageStore();
   const published: DomainEvent[] = [];
   const calls: Array<{ phoneNumberId: string; body: Record<string, unknown> }> = [];
+  const fepWindows: Array<{ contactId: string; phoneNumberId: string; opensAt: number; closesAt: number }> = [];
   let now = T0;
   const deps: SendMessageDeps = {
     messages,
@@ -54,12 +55,18 @@ function setup(results: GraphSendResult[], pace: PacingStore = pacing()) {
       },
     },
     publish: async (events) => void published.push(...events),
+    freeEntryPoints: {
+      openFreeEntryPointWindow: async (contactId, phoneNumberId, window) => {
+        fepWindows.push({ contactId, phoneNumberId, ...window });
+        return true;
+      },
+    },
     settings: { ratePerSecond: () => 80, pairRate: { intervalMs: 6000, burst: 20 }, maxAttempts: 3, inlineWaitMs: 1000 },
     now: () => now,
     sleep: async (ms) => void (now += ms),
     random: () => 0.5,
   };
-  return { deps, messages, published, calls, advance: (ms: number) => (now += ms) };
+  return { deps, messages, published, calls, fepWindows, advance: (ms: number) => (now += ms) };
 }
 
 const WAMID = 'wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA';
@@ -182,5 +189,27 @@ describe('sendMessage for an erased contact', () => {
     expect(ctx.messages.records.get('m1')).toMatchObject({ status: 'failed', erasedAt: T0 });
     expect(ctx.messages.records.get('m1')!.recipient).toBeUndefined();
     expect(ctx.published[0]).toMatchObject({ detailType: 'MessageFailed', data: { reason: 'recipient_unreachable', terminal: true } });
+  });
+});
+
+describe('sendMessage and free entry points', () => {
+  const H = 3600_000;
+
+  it('opens the 72 h free window when a reply to a click-to-WhatsApp referral is accepted within 24 h', async () => {
+    const ctx = setup([{ outcome: 'accepted', wamid: WAMID, httpStatus: 200 }]);
+    await ctx.messages.create(queued('m1', { contactId: 'c_1', freeEntryPointOffer: { referralAt: T0 - 2 * H, replyBy: T0 + 22 * H } }));
+    await sendMessage('m1', ctx.deps);
+    expect(ctx.fepWindows).toEqual([{ contactId: 'c_1', phoneNumberId: '106540352242922', opensAt: T0, closesAt: T0 + 72 * H }]);
+  });
+
+  it('opens nothing when Meta accepts the reply after the 24 h deadline, or for a message without an offer', async () => {
+    const late = setup([{ outcome: 'accepted', wamid: WAMID, httpStatus: 200 }]);
+    await late.messages.create(queued('m1', { contactId: 'c_1', freeEntryPointOffer: { referralAt: T0 - 24 * H, replyBy: T0 } }));
+    await sendMessage('m1', late.deps);
+    expect(late.fepWindows).toEqual([]);
+    const plain = setup([{ outcome: 'accepted', wamid: WAMID, httpStatus: 200 }]);
+    await plain.messages.create(queued('m2', { contactId: 'c_1' }));
+    await sendMessage('m2', plain.deps);
+    expect(plain.fepWindows).toEqual([]);
   });
 });
