@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GraphErrorRef } from '../contracts/events/ingestion.js';
-import type { MessageCategory, OutboundRecipient, SendLane, SendRequestData } from '../contracts/events/outbound.js';
+import type { MessageCategory, MessageFailureReason, OutboundRecipient, SendLane, SendRequestData } from '../contracts/events/outbound.js';
 import { conditionHeld, transactionOutcome, whenConditionHolds } from './dynamo-conditions.js';
 
 /**
@@ -53,6 +53,8 @@ export interface MessageRecord {
   readonly wamid?: string;
   readonly attempts: number;
   readonly lastError?: { readonly message: string; readonly error?: GraphErrorRef };
+  /** Why the message failed for good (status `failed` set by the sender), as published in MessageFailed. */
+  readonly failureReason?: MessageFailureReason;
   readonly createdAt: number;
   readonly updatedAt: number;
   /** When the current send attempt started (status `sending`/`uncertain`). */
@@ -107,7 +109,7 @@ export interface MessageStore {
     from: readonly OutboxStatus[],
     to: OutboxStatus,
     now: number,
-    extra?: Partial<Pick<MessageRecord, 'wamid' | 'lastError' | 'attempts'>>,
+    extra?: Partial<Pick<MessageRecord, 'wamid' | 'lastError' | 'attempts' | 'failureReason'>>,
   ): Promise<MessageRecord | undefined>;
 }
 

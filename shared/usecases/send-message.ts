@@ -63,6 +63,7 @@ export async function sendMessage(messageId: string, deps: SendMessageDeps): Pro
     // The contact was erased (GDPR) while the message waited: there is no one left to send it to.
     const failed = await deps.messages.transition(messageId, ['sending'], 'failed', deps.now(), {
       lastError: { message: 'the contact was erased before the message was sent' },
+      failureReason: 'recipient_unreachable',
     });
     if (failed !== undefined) await deps.publish([failedEvent(failed, deps.now(), 'recipient_unreachable', undefined, true)]);
     return { kind: 'done' };
@@ -125,7 +126,7 @@ export async function sendMessage(messageId: string, deps: SendMessageDeps): Pro
   const lastError = { message: `Meta answered HTTP ${result.httpStatus}${error === undefined ? '' : ` with code ${error.code}`}`, ...(error !== undefined ? { error } : {}) };
 
   if (verdict.action === 'fail') {
-    const failed = await deps.messages.transition(messageId, ['sending'], 'failed', now, { lastError });
+    const failed = await deps.messages.transition(messageId, ['sending'], 'failed', now, { lastError, failureReason: verdict.reason });
     if (failed !== undefined) await deps.publish([failedEvent(failed, now, verdict.reason, error, true)]);
     return { kind: 'done' };
   }
@@ -173,8 +174,8 @@ async function pace(record: MessageRecord, pair: string, deps: SendMessageDeps):
  * A queue message whose record could not be claimed: a repeat, or the redelivery of a batch whose sender died.
  * A sender that died after recording a step but before publishing its event (or before moving the message to
  * the DLQ) left the record ahead of what other services were told, so that last step is done again here:
- * `accepted` (and later statuses) republish MessageSent, `dead_lettered` republishes MessageDeadLettered and
- * goes to the DLQ. Event ids are deterministic, so a repeat is dropped by consumers; the DLQ move is
+ * `accepted` (and later statuses) republish MessageSent, `uncertain` SendOutcomeUncertain, a sender's `failed`
+ * MessageFailed, and `dead_lettered` republishes MessageDeadLettered and goes to the DLQ. Event ids are deterministic, so a repeat is dropped by consumers; the DLQ move is
  * de-duplicated by SQS. Nothing is ever sent to Meta again.
  */
 async function settleUnclaimed(record: MessageRecord | undefined, deps: SendMessageDeps): Promise<SendOutcome> {
@@ -186,6 +187,14 @@ async function settleUnclaimed(record: MessageRecord | undefined, deps: SendMess
   }
   if (record.wamid !== undefined && ['accepted', 'sent', 'delivered', 'read', 'played'].includes(record.status)) {
     await deps.publish([outcome(DetailType.MessageSent, record, deps.now(), { wamid: record.wamid, messageType: record.messageType, category: record.category })]);
+    return { kind: 'done' };
+  }
+  if (record.status === 'uncertain') {
+    await deps.publish([outcome(DetailType.SendOutcomeUncertain, record, deps.now(), { since: new Date(record.sendingSince ?? record.updatedAt).toISOString() })]);
+    return { kind: 'done' };
+  }
+  if (record.status === 'failed' && record.failureReason !== undefined) {
+    await deps.publish([failedEvent(record, record.updatedAt, record.failureReason, record.lastError?.error, true)]);
     return { kind: 'done' };
   }
   if (record.status !== 'sending') return { kind: 'done' };

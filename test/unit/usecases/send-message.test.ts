@@ -96,14 +96,26 @@ describe('sendMessage', () => {
     });
   });
 
-  it('marks a timed-out call uncertain and never resends it', async () => {
+  it('marks a timed-out call uncertain and never resends it; a redelivery republishes the same event', async () => {
     ctx = setup([{ outcome: 'unknown', cause: 'timeout', detail: 'no answer in 10000 ms' }]);
     await ctx.messages.create(queued('m1'));
     await sendMessage('m1', ctx.deps);
     await sendMessage('m1', ctx.deps);
     expect(ctx.calls).toHaveLength(1);
     expect(ctx.messages.records.get('m1')!.status).toBe('uncertain');
-    expect(ctx.published.map((e) => e.detailType)).toEqual(['SendOutcomeUncertain']);
+    expect(ctx.published.map((e) => e.metadata.eventId)).toEqual(['SendOutcomeUncertain:m1', 'SendOutcomeUncertain:m1']);
+  });
+
+  it('republishes MessageFailed with the recorded reason when a failed message is redelivered (a sender died before publishing)', async () => {
+    ctx = setup([{ outcome: 'error', httpStatus: 400, error: { code: 131026 } }]);
+    await ctx.messages.create(queued('m1'));
+    await sendMessage('m1', ctx.deps);
+    await sendMessage('m1', ctx.deps);
+    expect(ctx.calls).toHaveLength(1);
+    expect(ctx.published.map((e) => [e.metadata.eventId, (e.data as { reason: string }).reason])).toEqual([
+      ['MessageFailed:m1', 'recipient_unreachable'],
+      ['MessageFailed:m1', 'recipient_unreachable'],
+    ]);
   });
 
   it('treats a record left in sending by a crashed sender as uncertain instead of sending it again', async () => {
