@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-// Every `new App()` in a test synthesises into a fresh temporary directory unless CDK_OUTDIR names one:
-// give each test file one, and remove it afterwards, so test runs leave nothing behind in /tmp.
-const outdir = mkdtempSync(join(tmpdir(), 'relais-cdk-test-'));
+// Every `new App()` in a test synthesises into a fresh temporary directory unless CDK_OUTDIR names one, and
+// nothing removes those. Each vitest worker gets one directory under .cache/ (git-ignored), reused by the
+// files it runs one after another and by later runs; nothing is deleted while a synthesis may still write.
+const outdir = fileURLToPath(new URL(`../../.cache/cdk-test-out/worker-${process.env['VITEST_POOL_ID'] ?? '0'}`, import.meta.url));
+mkdirSync(outdir, { recursive: true });
 process.env['CDK_OUTDIR'] = outdir;
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
