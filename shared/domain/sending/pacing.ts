@@ -16,7 +16,7 @@ export const RETRY_BASE_MS = 1_000;
 export const RETRY_CAP_MS = 5 * 60_000;
 /** Longest delay after a pair-rate error (131056): 15 min, far below SQS's 12 h visibility maximum. */
 export const PAIR_BACKOFF_CAP_MS = 15 * 60_000;
-/** Longest delay after a throughput error (130429), before jitter: the bucket does the real pacing. */
+/** Longest delay after a throughput error (130429), before jitter: the rate slots (rate-slots.ts) do the real pacing. */
 export const NUMBER_SLOW_DOWN_CAP_MS = 5_000;
 
 export interface RetryDelayInput {
@@ -58,84 +58,6 @@ export function retryDelayMs({ action, attempt, random }: RetryDelayInput): numb
     case 'slow_down_number':
       return Math.floor((0.5 + draw() / 2) * Math.min(NUMBER_SLOW_DOWN_CAP_MS, 1_000 * attempt));
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Per-number throughput: a token bucket
-// ---------------------------------------------------------------------------------------------------------
-
-/**
- * The stored state of a token bucket: `tokens` available at `updatedAt` (epoch ms). Tokens are fractional.
- * The adapter reads the item, calls {@link take} and writes the new state with a condition on the
- * `updatedAt` it read, retrying on a conflict: the arithmetic here never sees two writers at once.
- */
-export interface TokenBucket {
-  readonly tokens: number;
-  readonly updatedAt: number;
-}
-
-export interface TokenBucketConfig {
-  /** Tokens added per second: the number's throughput (Meta: 80 by default, up to 1,000). 1 to 1,000. */
-  readonly ratePerSecond: number;
-  /** Most tokens the bucket holds: the largest burst. At least 1. */
-  readonly burst: number;
-}
-
-export interface TakeResult {
-  /** Whether `count` tokens were taken. */
-  readonly granted: boolean;
-  /** The state to store: tokens taken when granted, otherwise only refilled (no need to write it). */
-  readonly bucket: TokenBucket;
-  /** 0 when granted; otherwise how long (ms, rounded up) until `count` tokens exist. */
-  readonly waitMs: number;
-}
-
-/** Float tolerance: a bucket short of a token by less than this (rounding noise) counts as full. */
-const EPSILON = 1e-9;
-
-/** Throws a `RangeError` naming the problem when the configuration is out of range. */
-export function validateTokenBucketConfig(config: TokenBucketConfig): void {
-  const { ratePerSecond, burst } = config;
-  if (!(Number.isFinite(ratePerSecond) && ratePerSecond >= 1 && ratePerSecond <= 1000)) {
-    throw new RangeError(`token bucket ratePerSecond must be between 1 and 1000 (Meta's per-number throughput range), got ${ratePerSecond}`);
-  }
-  if (!(Number.isFinite(burst) && burst >= 1)) throw new RangeError(`token bucket burst must be a number ≥ 1, got ${burst}`);
-}
-
-/**
- * The bucket at `now`: tokens grow by `ratePerSecond` per second since `updatedAt`, up to `burst`. A
- * bucket never written starts full. A clock behind `updatedAt` (another sender's clock ran ahead) adds
- * nothing and keeps `updatedAt`, so the same elapsed time is never counted twice.
- */
-export function refill(bucket: TokenBucket | undefined, now: number, config: TokenBucketConfig): TokenBucket {
-  validateTokenBucketConfig(config);
-  if (!Number.isFinite(now)) throw new RangeError(`token bucket time must be a finite number of epoch milliseconds, got ${now}`);
-  if (bucket === undefined) return { tokens: config.burst, updatedAt: now };
-  if (!Number.isFinite(bucket.tokens) || !Number.isFinite(bucket.updatedAt)) {
-    throw new RangeError(`stored token bucket is corrupt: tokens ${bucket.tokens}, updatedAt ${bucket.updatedAt}`);
-  }
-  if (now <= bucket.updatedAt) return { tokens: Math.min(config.burst, Math.max(0, bucket.tokens)), updatedAt: bucket.updatedAt };
-  const tokens = Math.min(config.burst, Math.max(0, bucket.tokens) + ((now - bucket.updatedAt) * config.ratePerSecond) / 1000);
-  return { tokens, updatedAt: now };
-}
-
-/**
- * Takes `count` tokens (default 1) at `now` if the refilled bucket holds them; otherwise takes nothing
- * and says how long until it will. Throws a `RangeError` when `count` is not positive or exceeds `burst`
- * (it could never be granted).
- */
-export function take(bucket: TokenBucket | undefined, now: number, config: TokenBucketConfig, count = 1): TakeResult {
-  validateTokenBucketConfig(config);
-  if (!(Number.isFinite(count) && count > 0)) throw new RangeError(`token bucket count must be a positive number, got ${count}`);
-  if (count > config.burst) throw new RangeError(`token bucket count ${count} exceeds burst ${config.burst}: it could never be granted`);
-  const current = refill(bucket, now, config);
-  if (current.tokens + EPSILON >= count) {
-    return { granted: true, bucket: { tokens: Math.max(0, current.tokens - count), updatedAt: current.updatedAt }, waitMs: 0 };
-  }
-  const missing = count - current.tokens;
-  // Time is counted from updatedAt, which is later than now only when another clock ran ahead.
-  const waitMs = Math.max(1, Math.ceil((missing * 1000) / config.ratePerSecond - EPSILON) + Math.max(0, current.updatedAt - now));
-  return { granted: false, bucket: current, waitMs };
 }
 
 // ---------------------------------------------------------------------------------------------------------
