@@ -17,6 +17,7 @@ import {
   type FreeEntryPointOpportunity,
   type FreeEntryPointWindow,
 } from '../domain/windows/customer-service-window.js';
+import { queryAll } from './dynamo-query.js';
 import { conditionHeld, transactionOutcome, whenConditionHolds } from './dynamo-conditions.js';
 
 /**
@@ -377,19 +378,9 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
 
     async consentHistory(contactId) {
       const items: ConsentRecord[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await client.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}#CONSENT` },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of out.Items ?? []) items.push(toConsentRecord(item));
-        start = out.LastEvaluatedKey;
-      } while (start !== undefined);
+      for await (const item of queryAll(client, { TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}#CONSENT` } })) {
+        items.push(toConsentRecord(item));
+      }
       return items;
     },
 
@@ -473,9 +464,7 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
     },
 
     async sendContext(contactId, phoneNumberId) {
-      const out = await client.send(
-        new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}` }, ConsistentRead: true }),
-      );
+      const items = queryAll(client, { TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}` }, ConsistentRead: true });
       let contact: ContactProfile | undefined;
       let window: CustomerServiceWindow | undefined;
       let offer: FreeEntryPointOpportunity | undefined;
@@ -484,7 +473,7 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
         ConsentCategory,
         ConsentState
       >;
-      for (const item of out.Items ?? []) {
+      for await (const item of items) {
         const sk = item['sk'] as string;
         if (sk === 'PROFILE') contact = item['erasedAt'] === undefined ? toProfile(item) : undefined;
         else if (sk === `WINDOW#${phoneNumberId}`) window = toWindow(item);
@@ -530,23 +519,11 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
         );
       }
       for (const pk of [`CONTACT#${contact.contactId}`, `CONTACT#${contact.contactId}#CONSENT`]) {
-        let start: Record<string, unknown> | undefined;
-        do {
-          const out = await client.send(
-            new QueryCommand({
-              TableName,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': pk },
-              ProjectionExpression: 'pk, sk',
-              ExclusiveStartKey: start,
-            }),
-          );
-          for (const item of out.Items ?? []) {
-            if (item['sk'] === 'PROFILE') continue;
-            await client.send(new DeleteCommand({ TableName, Key: { pk: item['pk'], sk: item['sk'] } }));
-          }
-          start = out.LastEvaluatedKey;
-        } while (start !== undefined);
+        const items = queryAll(client, { TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'pk, sk' });
+        for await (const item of items) {
+          if (item['sk'] === 'PROFILE') continue;
+          await client.send(new DeleteCommand({ TableName, Key: { pk: item['pk'], sk: item['sk'] } }));
+        }
       }
     },
 
@@ -560,33 +537,21 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
         ConsentCategory,
         ConsentState
       >;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await client.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}` },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of out.Items ?? []) {
-          const sk = item['sk'] as string;
-          const after = (prefix: string) => sk.slice(prefix.length);
-          if (sk === 'PROFILE') {
-            if (item['erasedAt'] === undefined) contact = toProfile(item);
-            else erased = true;
-          } else if (sk.startsWith('WINDOW#')) windows.push({ phoneNumberId: after('WINDOW#'), ...toWindow(item) });
-          else if (sk.startsWith('FEPOFFER#')) offers.push({ phoneNumberId: after('FEPOFFER#'), ...toOffer(item) });
-          else if (sk.startsWith('FEP#')) feps.push({ phoneNumberId: after('FEP#'), opensAt: item['opensAt'] as number, closesAt: item['closesAt'] as number });
-          else if (sk.startsWith('CONSENT#')) {
-            const category = after('CONSENT#') as ConsentCategory;
-            if (category in consent) consent[category] = toConsentState(item);
-          }
+      const items = queryAll(client, { TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}` }, ConsistentRead: true });
+      for await (const item of items) {
+        const sk = item['sk'] as string;
+        const after = (prefix: string) => sk.slice(prefix.length);
+        if (sk === 'PROFILE') {
+          if (item['erasedAt'] === undefined) contact = toProfile(item);
+          else erased = true;
+        } else if (sk.startsWith('WINDOW#')) windows.push({ phoneNumberId: after('WINDOW#'), ...toWindow(item) });
+        else if (sk.startsWith('FEPOFFER#')) offers.push({ phoneNumberId: after('FEPOFFER#'), ...toOffer(item) });
+        else if (sk.startsWith('FEP#')) feps.push({ phoneNumberId: after('FEP#'), opensAt: item['opensAt'] as number, closesAt: item['closesAt'] as number });
+        else if (sk.startsWith('CONSENT#')) {
+          const category = after('CONSENT#') as ConsentCategory;
+          if (category in consent) consent[category] = toConsentState(item);
         }
-        start = out.LastEvaluatedKey;
-      } while (start !== undefined);
+      }
       if (contact === undefined || erased) return undefined;
       return { contact, windows, freeEntryPointOffers: offers, freeEntryPointWindows: feps, consent };
     },
@@ -620,21 +585,13 @@ export function createContactStore({ client, tableName }: { client: DynamoDBDocu
     },
 
     async findConsentRecord(contactId, recordId) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await client.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk',
-            FilterExpression: 'recordId = :id',
-            ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}#CONSENT`, ':id': recordId },
-            ExclusiveStartKey: start,
-          }),
-        );
-        const item = out.Items?.[0];
-        if (item !== undefined) return toConsentRecord(item);
-        start = out.LastEvaluatedKey;
-      } while (start !== undefined);
+      const matches = queryAll(client, {
+        TableName,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'recordId = :id',
+        ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}#CONSENT`, ':id': recordId },
+      });
+      for await (const item of matches) return toConsentRecord(item);
       return undefined;
     },
 

@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GraphErrorRef } from '../contracts/events/ingestion.js';
 import type { MessageCategory, MessageFailureReason, OutboundRecipient, SendLane, SendRequestData } from '../contracts/events/outbound.js';
+import { queryAll } from './dynamo-query.js';
 import { conditionHeld, transactionOutcome, whenConditionHolds } from './dynamo-conditions.js';
 
 /**
@@ -271,34 +272,22 @@ export function createMessageStore({
 
     async eraseContact(contactId, at) {
       let erased = 0;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await client.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}#MSGS` },
-            ExclusiveStartKey: start,
-          }),
+      for await (const item of queryAll(client, { TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}#MSGS` } })) {
+        // A failed condition: the record already expired (TTL), nothing left to erase.
+        const applied = await conditionHeld(
+          client.send(
+            new UpdateCommand({
+              TableName,
+              Key: msgKey(item['messageId'] as string),
+              UpdateExpression: 'REMOVE recipient, #request SET erasedAt = :at',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: { '#request': 'request' },
+              ExpressionAttributeValues: { ':at': at },
+            }),
+          ),
         );
-        for (const item of out.Items ?? []) {
-          // A failed condition: the record already expired (TTL), nothing left to erase.
-          const applied = await conditionHeld(
-            client.send(
-              new UpdateCommand({
-                TableName,
-                Key: msgKey(item['messageId'] as string),
-                UpdateExpression: 'REMOVE recipient, #request SET erasedAt = :at',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeNames: { '#request': 'request' },
-                ExpressionAttributeValues: { ':at': at },
-              }),
-            ),
-          );
-          if (applied) erased++;
-        }
-        start = out.LastEvaluatedKey;
-      } while (start !== undefined);
+        if (applied) erased++;
+      }
       return erased;
     },
 
