@@ -2,7 +2,8 @@
  * The local AWS emulators the local stack and the integration tests run against:
  * - DynamoDB Local 1.25.1 (a Java child process, installed under `.cache/dynamodb-local` by
  *   `infra/local/ensure-deps.mjs`), in memory with one shared database for every credential and region;
- * - fauxqs 1.9.2, in process, for SQS (FIFO), S3 and SNS on one endpoint bound to 127.0.0.1;
+ * - fauxqs 1.9.2, in process, for SQS (FIFO), S3 and SNS on one endpoint bound to 127.0.0.1, its message-body
+ *   check widened to SQS's character set (characters outside the BMP, i.e. emoji, are accepted as on AWS);
  * plus the provisioning of what `infra/topology.ts` describes (tables with their GSIs and TTL), the payload
  * bucket and FIFO queues with a FIFO dead-letter queue.
  *
@@ -409,13 +410,88 @@ function fauxqsDistDir(): string {
   throw new Error(`fauxqs is not installed (looked in ${lookup.join(', ')}); run npm ci`);
 }
 
+/** Loads one module of fauxqs's dist folder; a missing file fails loudly, naming it. */
+async function loadFauxqsModule(relativePath: string): Promise<{ file: string; module: Record<string, unknown> }> {
+  const file = join(fauxqsDistDir(), relativePath);
+  const module = (await import(pathToFileURL(file).href).catch((error: unknown) => {
+    throw new Error(`fauxqs layout changed: cannot load ${file} (${error instanceof Error ? error.message : String(error)})`);
+  })) as Record<string, unknown>;
+  return { file, module };
+}
+
+/**
+ * The characters SQS accepts in a message body, as a pattern matching one character outside them:
+ * `#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF`
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html, MessageBody).
+ * The `u` flag makes the class match code points: a surrogate pair is one allowed character, a lone
+ * surrogate (U+D800–U+DFFF on its own) is not, and neither are U+FFFE and U+FFFF.
+ */
+export const SQS_INVALID_BODY_CHARACTER = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/** The check fauxqs 1.9.2 ships: no `u` flag, so every surrogate pair (every emoji) is refused. */
+const FAUXQS_BODY_CHECK_SOURCE = String.raw`[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]`;
+
+/**
+ * Makes fauxqs's message-body check follow SQS's character set. fauxqs tests every SendMessage and
+ * SendMessageBatch body against the RegExp `INVALID_MESSAGE_BODY_CHAR` exported by `sqs/sqsTypes.js`; that
+ * object is recompiled in place (`RegExp.prototype.compile`), so the modules that imported it — the same
+ * module instance, checked by `proveAwsBodyCharacters` once the app is built — test the AWS pattern from then
+ * on. Nothing else changes: bodies are stored and returned as they were sent. Idempotent; an unexpected
+ * layout or pattern (another fauxqs version) throws instead of patching blindly.
+ */
+async function acceptAwsBodyCharacters(): Promise<void> {
+  const { file, module } = await loadFauxqsModule('sqs/sqsTypes.js');
+  const check = module.INVALID_MESSAGE_BODY_CHAR;
+  if (!(check instanceof RegExp)) throw new Error(`fauxqs layout changed: ${file} no longer exports the RegExp INVALID_MESSAGE_BODY_CHAR`);
+  if (check.source === SQS_INVALID_BODY_CHARACTER.source && check.flags === SQS_INVALID_BODY_CHARACTER.flags) return;
+  if (check.source !== FAUXQS_BODY_CHECK_SOURCE || check.flags !== '') {
+    throw new Error(
+      `fauxqs changed its message-body check in ${file} (now /${check.source}/${check.flags}); ` +
+        'compare it with the SQS character set and update acceptAwsBodyCharacters in infra/local/emulators.ts',
+    );
+  }
+  check.compile(SQS_INVALID_BODY_CHARACTER.source, SQS_INVALID_BODY_CHARACTER.flags);
+}
+
+type FauxqsApp = ReturnType<typeof buildApp>;
+
+/**
+ * Proves on the built app, in process, that its SendMessage handler uses the recompiled check (and not
+ * another instance of `sqsTypes.js`): a body with an emoji is accepted, one with U+FFFF is refused.
+ * The probe queue is deleted again, so ListQueues never shows it.
+ */
+async function proveAwsBodyCharacters(app: FauxqsApp): Promise<void> {
+  const call = async (action: string, payload: Record<string, unknown>) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
+      payload: JSON.stringify(payload),
+    });
+    return { status: response.statusCode, body: response.json() as Record<string, unknown> };
+  };
+  const created = await call('CreateQueue', { QueueName: `relais-body-check-probe-${process.pid}-${Date.now()}` });
+  const queueUrl = created.body.QueueUrl;
+  if (created.status !== 200 || typeof queueUrl !== 'string') {
+    throw new Error(`fauxqs refused the body-check probe queue (HTTP ${created.status})`);
+  }
+  try {
+    const emoji = await call('SendMessage', { QueueUrl: queueUrl, MessageBody: 'Merci \u{1F389}' });
+    const noncharacter = await call('SendMessage', { QueueUrl: queueUrl, MessageBody: 'end \uFFFF' });
+    if (emoji.status !== 200 || noncharacter.status !== 400) {
+      throw new Error(
+        `fauxqs does not use the SQS body character set after patching (emoji: HTTP ${emoji.status}, U+FFFF: HTTP ${noncharacter.status}); ` +
+          'its SendMessage handler checks bodies with another instance of sqs/sqsTypes.js',
+      );
+    }
+  } finally {
+    await call('DeleteQueue', { QueueUrl: queueUrl });
+  }
+}
+
 async function createFauxqsStores(): Promise<FauxqsStores> {
-  const distDir = fauxqsDistDir();
   const load = async <T>(relativePath: string, exportName: string): Promise<new () => T> => {
-    const file = join(distDir, relativePath);
-    const module = (await import(pathToFileURL(file).href).catch((error: unknown) => {
-      throw new Error(`fauxqs layout changed: cannot load ${file} (${error instanceof Error ? error.message : String(error)})`);
-    })) as Record<string, unknown>;
+    const { file, module } = await loadFauxqsModule(relativePath);
     const ctor = module[exportName];
     if (typeof ctor !== 'function') throw new Error(`fauxqs layout changed: ${file} no longer exports ${exportName}`);
     return ctor as new () => T;
@@ -431,9 +507,19 @@ async function createFauxqsStores(): Promise<FauxqsStores> {
   return { sqsStore, snsStore: new SnsStore(), s3Store: new S3Store() };
 }
 
-/** Starts fauxqs in this process on 127.0.0.1 with request logging off; one endpoint serves SQS, S3 and SNS. */
+/**
+ * Starts fauxqs in this process on 127.0.0.1 with request logging off; one endpoint serves SQS, S3 and SNS.
+ * Message bodies follow SQS's character set, emoji included (see `acceptAwsBodyCharacters`).
+ */
 export async function startFauxqsEmulator(options: FauxqsOptions = {}): Promise<RunningEmulator> {
+  await acceptAwsBodyCharacters();
   const app = buildApp({ logger: false, defaultRegion: LOCAL_REGION, stores: await createFauxqsStores() });
+  try {
+    await proveAwsBodyCharacters(app);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   try {
     await app.listen({ port: options.port ?? 0, host: LOOPBACK });
   } catch (error) {

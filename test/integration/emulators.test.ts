@@ -3,7 +3,7 @@
  * and TTL; fauxqs for FIFO ordering, deduplication and dead-lettering, and for S3 payload storage.
  * If one of these fails, tests built on the emulators would prove nothing about AWS.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import {
   DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -272,6 +273,64 @@ describe('fauxqs SQS FIFO', () => {
 
     expect(new URL(queueUrl).origin).toBe(new URL(sqsEndpoint).origin);
     expect((await receiveOne(queueUrl))?.Body).toBe('via env');
+  });
+
+  // SQS accepts #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF in a body
+  // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+  const EMOJI_BODY = JSON.stringify({ text: 'Merci 🎉 👍🏽 — 𝒜 ✓ café שלום 👨‍👩‍👧', name: '🦄' });
+
+  it('carries a body with characters outside the BMP byte for byte, as SQS does, through SendMessage', async () => {
+    const { queueUrl } = await provisionFifoQueue(sqsEndpoint, `${uniqueName('emoji')}.fifo`);
+
+    const sent = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: EMOJI_BODY, MessageGroupId: 'g', MessageDeduplicationId: 'e1' }));
+    const received = await receiveOne(queueUrl);
+
+    expect(Buffer.from(received?.Body ?? '', 'utf8').equals(Buffer.from(EMOJI_BODY, 'utf8'))).toBe(true);
+    // SQS's MD5OfMessageBody is over the UTF-8 bytes; the SDK checks it too and would throw on a mismatch.
+    expect(sent.MD5OfMessageBody).toBe(createHash('md5').update(EMOJI_BODY, 'utf8').digest('hex'));
+  });
+
+  it('carries bodies with characters outside the BMP through SendMessageBatch', async () => {
+    const { queueUrl } = await provisionFifoQueue(sqsEndpoint, `${uniqueName('emoji-batch')}.fifo`);
+    const bodies = ['👍', '𝒜𝒷𝒸', EMOJI_BODY];
+
+    const result = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: bodies.map((body, index) => ({ Id: `m${index}`, MessageBody: body, MessageGroupId: 'g', MessageDeduplicationId: `b${index}` })),
+      }),
+    );
+    const received: string[] = [];
+    for (let round = 0; round < 10 && received.length < bodies.length; round += 1) {
+      const message = await receiveOne(queueUrl);
+      if (!message) continue;
+      received.push(message.Body ?? '');
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+
+    expect(result.Failed ?? []).toEqual([]);
+    expect(received).toEqual(bodies);
+  });
+
+  it.each([
+    ['a lone high surrogate', 'thumbs \uD83D up'],
+    ['a lone low surrogate', '\uDC4D first'],
+    ['U+FFFF', 'end \uFFFF'],
+    ['U+FFFE', '\uFFFE start'],
+    ['a control character', 'bell \u0007'],
+  ])('still refuses a body holding %s with InvalidMessageContents, like SQS', async (_label, body) => {
+    const { queueUrl } = await provisionFifoQueue(sqsEndpoint, `${uniqueName('invalid')}.fifo`);
+
+    const single = await sqs
+      .send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: 'g', MessageDeduplicationId: 's1' }))
+      .catch((error: unknown) => error);
+    const batch = await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: 'bad', MessageBody: body, MessageGroupId: 'g', MessageDeduplicationId: 'b1' }] }),
+    );
+
+    expect((single as Error).name).toMatch(/InvalidMessageContents$/);
+    expect(batch.Failed?.map((entry) => entry.Code)).toEqual(['InvalidMessageContents']);
+    expect(await receiveOne(queueUrl)).toBeUndefined();
   });
 
   it('refuses a queue name without the .fifo suffix', async () => {
