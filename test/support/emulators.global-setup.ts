@@ -17,6 +17,7 @@ import {
   startFauxqsEmulator,
 } from '../../infra/local/emulators.js';
 import { TABLES } from '../../infra/topology.js';
+import { scrubStackVariables } from './hermetic-env.js';
 
 async function stopAll(emulators: ReadonlyArray<RunningEmulator | undefined>): Promise<void> {
   const results = await Promise.allSettled(emulators.map((emulator) => emulator?.stop()));
@@ -25,6 +26,8 @@ async function stopAll(emulators: ReadonlyArray<RunningEmulator | undefined>): P
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The emulators run in this (the main) process: the caller's AWS_* or WHATSAPP_* must not reach them.
+  scrubStackVariables();
   const [dynamo, fauxqs] = await Promise.allSettled([startDynamoDbLocal(), startFauxqsEmulator()]);
   const started = [dynamo, fauxqs].map((result) => (result.status === 'fulfilled' ? result.value : undefined));
   if (dynamo.status === 'rejected' || fauxqs.status === 'rejected') {

@@ -21,6 +21,8 @@ import { join, resolve } from 'node:path';
 
 import type { TestProject } from 'vitest/node';
 
+import { hermeticEnv } from './hermetic-env.js';
+
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
 declare module 'vitest' {
@@ -33,7 +35,12 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const deps = spawnSync(process.execPath, [join(ROOT, 'infra', 'local', 'ensure-deps.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 10 * 60_000 });
+  const deps = spawnSync(process.execPath, [join(ROOT, 'infra', 'local', 'ensure-deps.mjs')], {
+    cwd: ROOT,
+    env: hermeticEnv(),
+    encoding: 'utf8',
+    timeout: 10 * 60_000,
+  });
   if (deps.status !== 0) {
     const output = `${deps.stdout ?? ''}${deps.stderr ?? ''}`.trim();
     throw new Error(`the local stack cannot start: infra/local/ensure-deps.mjs failed (${deps.error?.message ?? `exit ${deps.status}`})\n${output}`);

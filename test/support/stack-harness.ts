@@ -32,6 +32,8 @@ import { LOCAL_SECRET_DEFAULTS, startLocalStack, type LocalStack, type LocalStac
 import type { CustomerMessageInput, CustomerMessageResult, FaultSpec, OutboundMessage, RequestLogEntry } from '#infra/local/sandbox/server.js';
 import { STATE_TABLE } from '#infra/topology.js';
 
+import { hermeticEnv } from './hermetic-env.js';
+
 export { signWebhookBody };
 
 /** The sandbox's default business number and account (Meta's example ids, also used by the fixtures). */
@@ -530,13 +532,15 @@ export async function freePort(): Promise<number> {
 
 /**
  * Runs `npx tsx infra/local/start.ts` (what `npm start` runs after its dependency check) in `cwd`, in a process
- * group of its own, and resolves once its ready banner is printed. Rejects with the output so far if it exits
+ * group of its own, and resolves once its ready banner is printed. The child gets this process's environment
+ * without any stack variable (`hermeticEnv`: no WHATSAPP_*, AWS_*, PORT, … of the caller's shell) plus `env`,
+ * so it runs on the documented defaults except where the test says otherwise. Rejects with the output so far if it exits
  * or is not ready within `readyTimeoutMs`.
  */
 export async function spawnLocalStack(options: { cwd: string; env: Readonly<Record<string, string>>; readyTimeoutMs?: number }): Promise<LocalStackProcess> {
   const child = spawn('npx', ['tsx', 'infra/local/start.ts'], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: { ...hermeticEnv(), ...options.env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
