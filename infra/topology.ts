@@ -161,6 +161,21 @@ export interface EventRuleSpec {
   readonly target: string;
 }
 
+/**
+ * How EventBridge retries a rule target whose delivery fails with a retryable error (5xx, 429, network; other
+ * 4xx are not retried): up to `retryAttempts` retries after the first attempt, none once the event is
+ * `maxEventAgeSeconds` old, then the target's dead-letter queue. Here the documented default, 24 h and 185
+ * retries (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html; RetryPolicy
+ * ranges: MaximumRetryAttempts 0–185, MaximumEventAgeInSeconds 60–86,400). The CDK rule targets and the local
+ * bus both read it, so a short outage is ridden out locally as it is on AWS.
+ */
+export interface RuleTargetRetryPolicy {
+  readonly retryAttempts: number;
+  readonly maxEventAgeSeconds: number;
+}
+
+export const RULE_TARGET_RETRY: RuleTargetRetryPolicy = { retryAttempts: 185, maxEventAgeSeconds: 24 * 3600 };
+
 export const EVENT_RULES: readonly EventRuleSpec[] = [
   {
     id: 'ContactActivityFromCustomers',

@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ConsumerSpec, EventRuleSpec, HandlerNeeds } from '../topology.js';
+import { RULE_TARGET_RETRY, type ConsumerSpec, type EventRuleSpec, type HandlerNeeds } from '../topology.js';
 import { AppFunction, type AppFunctionProps } from './app-function.js';
 import { eventPatternFromJson, type EventBusConstruct } from './event-bus.js';
 
@@ -110,7 +110,7 @@ export class EventConsumers extends Construct {
       props.events.addRule(rule.id, {
         description: rule.description,
         eventPattern: eventPatternFromJson(rule.pattern),
-        targets: [new targets.SqsQueue(target.queue, { deadLetterQueue: target.dlq, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+        targets: [new targets.SqsQueue(target.queue, { deadLetterQueue: target.dlq, retryAttempts: RULE_TARGET_RETRY.retryAttempts, maxEventAge: Duration.seconds(RULE_TARGET_RETRY.maxEventAgeSeconds) })],
       });
     }
   }

@@ -16,7 +16,7 @@ import {
   startFauxqsEmulator,
   type RunningEmulator,
 } from './emulators.js';
-import { startLocalEventBus, type LocalEventBus } from './event-bus/server.js';
+import { startLocalEventBus, type DeliveryRetryOptions, type LocalEventBus } from './event-bus/server.js';
 import { startLocalHttpApi, type LambdaHttpHandler, type LocalHttpApi } from './http-api.js';
 import { startQueuePoller, type QueuePoller, type SqsHandler } from './queue-poller.js';
 import { registryTemplates, sandboxTemplates } from './local-templates.js';
@@ -43,6 +43,8 @@ export interface LocalStackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Where every accepted event is appended (`LOCAL_EVENTS_LOG`). @default .local/events.ndjson */
   readonly eventsLogPath?: string;
+  /** The local bus's retry of rule targets. @default the deployed policy (`RULE_TARGET_RETRY`), local backoff */
+  readonly deliveryRetry?: DeliveryRetryOptions;
   readonly appSecret?: string;
   readonly verifyToken?: string;
   readonly accessToken?: string;
@@ -98,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       accountId: LOCAL_ACCOUNT_ID,
       // Relais publishes within the 256 KB limit every Region has; the local bus holds it to that.
       maxEntriesBytesPerRequest: 256 * 1024,
+      ...(options.deliveryRetry === undefined ? {} : { deliveryRetry: options.deliveryRetry }),
       rules: EVENT_RULES.map((rule) => {
         const queue = queues[rule.target];
         if (queue === undefined) throw new Error(`rule ${rule.id} targets unknown consumer ${rule.target}`);

@@ -464,7 +464,7 @@ describe('local EventBridge bus: delivery failures', () => {
         delivered.push(event.id);
       },
     };
-    const { bus, client } = await startHarness({ rules: [flaky], deliveryRetry: { maxAttempts: 4, baseDelayMs: 1 } });
+    const { bus, client } = await startHarness({ rules: [flaky], deliveryRetry: { retryAttempts: 3, baseDelayMs: 1 } });
 
     const result = await client.send(new PutEventsCommand({ Entries: [entry()] }));
     await bus.whenIdle();
@@ -485,7 +485,7 @@ describe('local EventBridge bus: delivery failures', () => {
       },
     };
     const healthy = recordingRule('healthy', { source: ['relais.test'] });
-    const { bus, client, eventsLogPath } = await startHarness({ rules: [broken, healthy], deliveryRetry: { maxAttempts: 3, baseDelayMs: 1 } });
+    const { bus, client, eventsLogPath } = await startHarness({ rules: [broken, healthy], deliveryRetry: { retryAttempts: 2, baseDelayMs: 1 } });
 
     const result = await client.send(new PutEventsCommand({ Entries: [entry()] }));
     await bus.whenIdle();
@@ -504,6 +504,110 @@ describe('local EventBridge bus: delivery failures', () => {
       },
     ]);
     expect(healthy.received).toHaveLength(1);
+  });
+
+  it('retries for as long as the deployed rule targets do (185 retries, 24 h) unless told otherwise', async () => {
+    const { bus } = await startHarness();
+
+    // The CDK rule targets' RetryPolicy (test/infra/relais-stack.test.ts): MaximumRetryAttempts 185, MaximumEventAgeInSeconds 86400.
+    expect(bus.retryPolicy).toMatchObject({ retryAttempts: 185, maxEventAgeMs: 86_400_000 });
+  });
+
+  it('delivers, under the default policy, to a target that fails for 3 seconds and then recovers; nothing is dead-lettered', async () => {
+    const outageMs = 3_000;
+    let outageEndsAt = Number.POSITIVE_INFINITY;
+    let failures = 0;
+    const delivered: string[] = [];
+    const recovering: LocalRule = {
+      name: 'recovering-target',
+      pattern: { source: ['relais.test'] },
+      deliver: async (event) => {
+        if (Date.now() < outageEndsAt) {
+          failures += 1;
+          // What the SQS client throws while the queue's endpoint is down: no HTTP answer at all.
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' });
+        }
+        delivered.push(event.id);
+      },
+    };
+    const { bus, client } = await startHarness({ rules: [recovering] });
+
+    outageEndsAt = Date.now() + outageMs;
+    const result = await client.send(new PutEventsCommand({ Entries: [entry()] }));
+    await bus.whenIdle();
+
+    expect(delivered).toEqual(eventIds(result.Entries));
+    expect(Date.now()).toBeGreaterThanOrEqual(outageEndsAt);
+    // More failures than the 4 attempts in ~1.4 s the bus used to allow before dead-lettering.
+    expect(failures).toBeGreaterThanOrEqual(4);
+    expect(await readJsonLines(bus.deadLettersPath)).toEqual([]);
+  }, 30_000);
+
+  it.each([
+    ['a 5xx', { $fault: 'server', $metadata: { httpStatusCode: 500 } }],
+    ['a 429', { $fault: 'client', $metadata: { httpStatusCode: 429 } }],
+    ['a throttling error', { $fault: 'client', $metadata: { httpStatusCode: 400 }, $retryable: { throttling: true } }],
+  ])('retries %s answer from the target, as EventBridge does', async (_label, shape) => {
+    let calls = 0;
+    const target: LocalRule = {
+      name: 'busy-target',
+      pattern: { source: ['relais.test'] },
+      deliver: async () => {
+        calls += 1;
+        if (calls === 1) throw Object.assign(new Error('try again'), { name: 'ServiceUnavailable', ...shape });
+      },
+    };
+    const { bus, client } = await startHarness({ rules: [target], deliveryRetry: { retryAttempts: 2, baseDelayMs: 1 } });
+
+    await client.send(new PutEventsCommand({ Entries: [entry()] }));
+    await bus.whenIdle();
+
+    expect(calls).toBe(2);
+    expect(await readJsonLines(bus.deadLettersPath)).toEqual([]);
+  });
+
+  it('dead-letters at once a delivery the target refuses with a client error (4xx other than 429), without retrying', async () => {
+    let calls = 0;
+    const refusing: LocalRule = {
+      name: 'refusing-target',
+      pattern: { source: ['relais.test'] },
+      deliver: async () => {
+        calls += 1;
+        // What the SQS client throws for a body SQS refuses (U+FFFF): a 400 InvalidMessageContents.
+        throw Object.assign(new Error('Invalid characters found.'), { name: 'InvalidMessageContents', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+      },
+    };
+    const { bus, client } = await startHarness({ rules: [refusing] });
+
+    await client.send(new PutEventsCommand({ Entries: [entry()] }));
+    await bus.whenIdle();
+
+    expect(calls).toBe(1);
+    expect(await readJsonLines(bus.deadLettersPath)).toEqual([
+      expect.objectContaining({ rule: 'refusing-target', error: 'Invalid characters found.', attempts: 1, reason: 'not-retryable' }),
+    ]);
+  });
+
+  it('stops retrying once the event is older than maxEventAgeMs, whatever retries are left', async () => {
+    let calls = 0;
+    const broken: LocalRule = {
+      name: 'down-for-good',
+      pattern: { source: ['relais.test'] },
+      deliver: async () => {
+        calls += 1;
+        throw new Error('target down');
+      },
+    };
+    const { bus, client } = await startHarness({ rules: [broken], deliveryRetry: { retryAttempts: 185, maxEventAgeMs: 300, baseDelayMs: 40, maxDelayMs: 40 } });
+
+    await client.send(new PutEventsCommand({ Entries: [entry()] }));
+    await bus.whenIdle();
+
+    const [deadLetter] = (await readJsonLines(bus.deadLettersPath)) as Array<{ attempts: number; reason: string }>;
+    expect(deadLetter).toMatchObject({ reason: 'max-event-age-exceeded' });
+    expect(deadLetter!.attempts).toBe(calls);
+    expect(calls).toBeGreaterThan(1);
+    expect(calls).toBeLessThan(185);
   });
 });
 
@@ -545,7 +649,7 @@ describe('local EventBridge bus: lifecycle', () => {
         throw new Error('target down');
       },
     };
-    const { bus, client } = await startHarness({ rules: [broken], deliveryRetry: { maxAttempts: 5, baseDelayMs: 60_000 } });
+    const { bus, client } = await startHarness({ rules: [broken], deliveryRetry: { retryAttempts: 4, baseDelayMs: 60_000 } });
     await client.send(new PutEventsCommand({ Entries: [entry()] }));
 
     await bus.close();

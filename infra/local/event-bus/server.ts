@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { logger } from '#shared/logger.js';
+import { RULE_TARGET_RETRY } from '../../topology.js';
 import { compilePattern, validatePattern, type EventMatcher, type EventPattern } from './pattern.js';
 
 /**
@@ -39,21 +40,44 @@ export interface LocalRule {
   readonly name: string;
   /** The rule's event pattern, as synthesised for the CDK rule. Validated when the bus starts. */
   readonly pattern: EventPattern;
-  /** Invokes the target. A rejection is retried with backoff, then dead-lettered. */
+  /** Invokes the target. A rejection is retried as `DeliveryRetryOptions` describes, then dead-lettered. */
   readonly deliver: (event: BusEvent) => Promise<void>;
 }
 
+/**
+ * How the bus retries a target, after EventBridge: a retryable failure is retried with exponential backoff
+ * and jitter until `retryAttempts` retries are spent or the event is older than `maxEventAgeMs`; a failure
+ * that is not retryable is dead-lettered at once
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html). The attempts and the
+ * age default to the deployed rule targets' policy (`RULE_TARGET_RETRY` in `infra/topology.ts`); only the
+ * backoff is local. Tests that want failures to surface quickly pass a short policy.
+ */
 export interface DeliveryRetryOptions {
-  /**
-   * Attempts per event and rule, the first included. (AWS keeps retrying a target for up to 24 hours and
-   * 185 attempts; locally the retry is bounded so failures surface in the dead-letter file quickly.)
-   * @default 4
-   */
-  readonly maxAttempts?: number;
-  /** Delay before the first retry; it doubles for each later one. @default 200 */
+  /** Retries after the first attempt (EventBridge's MaximumRetryAttempts). @default RULE_TARGET_RETRY.retryAttempts (185) */
+  readonly retryAttempts?: number;
+  /** No retry once the event was accepted this long ago (MaximumEventAgeInSeconds × 1000). @default RULE_TARGET_RETRY.maxEventAgeSeconds × 1000 (24 h) */
+  readonly maxEventAgeMs?: number;
+  /** Delay before the first retry; it doubles for each later one, each delay drawn in [½, 1] of its value. @default 200 */
   readonly baseDelayMs?: number;
-  /** Upper bound of any single delay. @default 5000 */
+  /** Upper bound of any single delay. @default 10000 */
   readonly maxDelayMs?: number;
+  /** Whether a failure may be retried. @default isRetryableDeliveryError */
+  readonly isRetryable?: (error: unknown) => boolean;
+}
+
+/**
+ * EventBridge retries a target that answered 5xx or 429, or did not answer at all (network, timeout); it does not
+ * retry other 4xx (https://repost.aws/knowledge-center/eventbridge-resolve-failedinvocation-errors). An AWS SDK
+ * error carries the HTTP status in `$metadata.httpStatusCode` and throttling in `$retryable`; anything else
+ * (no HTTP answer) counts as retryable.
+ */
+export function isRetryableDeliveryError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return true;
+  const { $metadata, $retryable } = error as { $metadata?: { httpStatusCode?: unknown }; $retryable?: unknown };
+  if ($retryable !== undefined && $retryable !== null && $retryable !== false) return true;
+  const status = $metadata?.httpStatusCode;
+  if (typeof status !== 'number') return true;
+  return status >= 500 || status === 429;
 }
 
 export interface LocalEventBusOptions {
@@ -89,6 +113,8 @@ export interface LocalEventBus {
   readonly arn: string;
   /** Sibling of the events log where deliveries that exhausted their retries are appended. */
   readonly deadLettersPath: string;
+  /** The retry policy in force: the deployed one unless `deliveryRetry` said otherwise. */
+  readonly retryPolicy: { readonly retryAttempts: number; readonly maxEventAgeMs: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
   /**
    * Stops accepting requests, lets in-flight ones finish, flushes pending log writes, then waits (up to
    * 5 s) for running deliveries; deliveries still waiting for a retry are dead-lettered instead.
@@ -135,12 +161,15 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
   const arn = `arn:aws:events:${region}:${accountId}:event-bus/${busName}`;
   const maxEntriesBytes = options.maxEntriesBytesPerRequest ?? DEFAULT_MAX_ENTRIES_BYTES;
   const retry = {
-    maxAttempts: options.deliveryRetry?.maxAttempts ?? 4,
+    retryAttempts: options.deliveryRetry?.retryAttempts ?? RULE_TARGET_RETRY.retryAttempts,
+    maxEventAgeMs: options.deliveryRetry?.maxEventAgeMs ?? RULE_TARGET_RETRY.maxEventAgeSeconds * 1000,
     baseDelayMs: options.deliveryRetry?.baseDelayMs ?? 200,
-    maxDelayMs: options.deliveryRetry?.maxDelayMs ?? 5_000,
+    maxDelayMs: options.deliveryRetry?.maxDelayMs ?? 10_000,
+    isRetryable: options.deliveryRetry?.isRetryable ?? isRetryableDeliveryError,
   };
   if (busName.trim() === '') throw new Error('startLocalEventBus: busName must not be empty');
-  if (!Number.isInteger(retry.maxAttempts) || retry.maxAttempts < 1) throw new Error('startLocalEventBus: deliveryRetry.maxAttempts must be an integer of at least 1');
+  if (!Number.isInteger(retry.retryAttempts) || retry.retryAttempts < 0) throw new Error('startLocalEventBus: deliveryRetry.retryAttempts must be an integer of at least 0');
+  if (!(retry.maxEventAgeMs >= 0)) throw new Error('startLocalEventBus: deliveryRetry.maxEventAgeMs must be a non-negative number');
   if (!(retry.baseDelayMs >= 0) || !(retry.maxDelayMs >= 0)) throw new Error('startLocalEventBus: deliveryRetry delays must be non-negative numbers');
   if (!Number.isInteger(maxEntriesBytes) || maxEntriesBytes < 1) throw new Error('startLocalEventBus: maxEntriesBytesPerRequest must be a positive integer');
 
@@ -184,11 +213,18 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
       sleepers.add(wake);
     });
 
-  const deliverWithRetry = async (rule: CompiledRule, event: BusEvent): Promise<void> => {
+  /** The delay before retry number `retry` (1-based): doubling from the base, capped, with jitter. */
+  const backoff = (retryNumber: number): number => {
+    const ceiling = Math.min(retry.baseDelayMs * 2 ** (retryNumber - 1), retry.maxDelayMs);
+    return ceiling * (0.5 + Math.random() / 2);
+  };
+
+  const deliverWithRetry = async (rule: CompiledRule, event: BusEvent, acceptedAt: number): Promise<void> => {
     // Start on a later turn of the event loop, so a target never delays the PutEvents response.
     await new Promise<void>((resolve) => setImmediate(resolve));
     let attempts = 0;
     let lastError: unknown;
+    let reason: 'retries-exhausted' | 'max-event-age-exceeded' | 'not-retryable' | 'bus-closed-before-retry';
     for (;;) {
       attempts += 1;
       try {
@@ -198,11 +234,29 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
         lastError = error;
         logger.warn('local event bus delivery failed', { rule: rule.name, eventId: event.id, attempt: attempts, error: errorMessage(error) });
       }
-      if (attempts >= retry.maxAttempts || closing) break;
-      await sleep(Math.min(retry.baseDelayMs * 2 ** (attempts - 1), retry.maxDelayMs));
-      if (closing) break;
+      if (!retry.isRetryable(lastError)) {
+        reason = 'not-retryable';
+        break;
+      }
+      if (attempts > retry.retryAttempts) {
+        reason = 'retries-exhausted';
+        break;
+      }
+      const delay = backoff(attempts);
+      if (Date.now() + delay - acceptedAt > retry.maxEventAgeMs) {
+        reason = 'max-event-age-exceeded';
+        break;
+      }
+      if (closing) {
+        reason = 'bus-closed-before-retry';
+        break;
+      }
+      await sleep(delay);
+      if (closing) {
+        reason = 'bus-closed-before-retry';
+        break;
+      }
     }
-    const reason = attempts >= retry.maxAttempts ? 'retries-exhausted' : 'bus-closed-before-retry';
     const deadLetter = { rule: rule.name, error: errorMessage(lastError), attempts, reason, failedAt: new Date().toISOString(), event };
     logger.error('local event bus delivery dead-lettered', { rule: rule.name, eventId: event.id, attempts, reason, path: deadLettersPath });
     try {
@@ -213,9 +267,10 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
   };
 
   const route = (event: BusEvent): void => {
+    const acceptedAt = Date.now();
     for (const rule of rules) {
       if (!rule.matches(event)) continue;
-      const delivery = deliverWithRetry(rule, event);
+      const delivery = deliverWithRetry(rule, event, acceptedAt);
       deliveries.add(delivery);
       void delivery.finally(() => deliveries.delete(delivery));
     }
@@ -369,7 +424,9 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
     return closePromise;
   };
 
-  return { url: `http://${urlHost}:${port}`, port, busName, arn, deadLettersPath, close, failNextEntries, whenIdle };
+  const { retryAttempts, maxEventAgeMs, baseDelayMs, maxDelayMs } = retry;
+  const retryPolicy = Object.freeze({ retryAttempts, maxEventAgeMs, baseDelayMs, maxDelayMs });
+  return { url: `http://${urlHost}:${port}`, port, busName, arn, deadLettersPath, retryPolicy, close, failNextEntries, whenIdle };
 }
 
 // ---------------------------------------------------------------------------------------------------------
