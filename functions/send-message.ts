@@ -110,6 +110,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
         freeEntryPoints: createContactStore({ client, tableName: config.stateTableName }),
         settings: {
           ratePerSecond: config.ratePerSecond,
+          bulkSharePercent: config.bulkSharePercent,
           pairRate: { intervalMs: config.pairIntervalMs, burst: config.pairBurst },
           maxAttempts: config.maxAttempts,
           inlineWaitMs: 1000,

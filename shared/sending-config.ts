@@ -5,6 +5,24 @@ import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from './domain/sending/p
 import { parseTemplateRegistryConfig } from './domain/templates/template-registry.js';
 import type { TemplateInfo } from './domain/templates/template-registry.js';
 import { MESSAGE_CATEGORIES } from './contracts/events/outbound.js';
+import { DEFAULT_PAIR_RATE, MAX_PAIR_BURST } from './domain/sending/pacing.js';
+import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, MIN_RATE_PER_SECOND } from './domain/sending/rate-slots.js';
+
+/** The Graph API version Relais calls unless told otherwise (CDK context `graphApiVersion`). */
+export const DEFAULT_GRAPH_API_VERSION = 'v25.0';
+/** `v<major>.<minor>`, as Graph API versions are written. */
+export const GRAPH_API_VERSION_PATTERN = /^v\d+\.\d+$/;
+
+/**
+ * `THROUGHPUT_BY_NUMBER`: messages per second of particular business numbers, `{ "<phoneNumberId>": 1000 }`;
+ * every other number gets `THROUGHPUT_PER_SECOND`. Set by the CDK context `throughputByNumber` and the local
+ * stack's `throughputByNumber` option.
+ */
+export const ThroughputByNumberSchema = z.record(
+  z.string().regex(/^\d{1,32}$/, { error: 'keys must be phone number ids (digits)' }),
+  z.number().int().min(MIN_RATE_PER_SECOND).max(MAX_RATE_PER_SECOND),
+);
+export type ThroughputByNumber = z.infer<typeof ThroughputByNumberSchema>;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,6 +40,7 @@ export const SEND_ENV = {
   graphTimeoutMs: 'GRAPH_API_TIMEOUT_MS',
   ratePerSecond: 'THROUGHPUT_PER_SECOND',
   numberRates: 'THROUGHPUT_BY_NUMBER',
+  bulkSharePercent: 'BULK_SHARE_PERCENT',
   pairIntervalMs: 'PAIR_INTERVAL_MS',
   pairBurst: 'PAIR_BURST',
   maxAttempts: 'SEND_MAX_ATTEMPTS',
@@ -100,7 +119,10 @@ export interface SenderConfig {
   readonly graphVersion: string;
   readonly graphTimeoutMs: number;
   readonly accessToken: SecretSource;
+  /** The number's `THROUGHPUT_BY_NUMBER` entry, else `THROUGHPUT_PER_SECOND` (default 80). */
   readonly ratePerSecond: (phoneNumberId: string) => number;
+  /** `BULK_SHARE_PERCENT`: share of each number's slots the bulk lane may take. @default 80 */
+  readonly bulkSharePercent: number;
   readonly pairIntervalMs: number;
   readonly pairBurst: number;
   readonly maxAttempts: number;
@@ -108,15 +130,15 @@ export interface SenderConfig {
 
 export function loadSenderConfig(env: Env): SenderConfig {
   const what = 'send-message';
-  const defaultRate = integer(env, SEND_ENV.ratePerSecond, 80, 1, 1000);
-  const rates = json(env, SEND_ENV.numberRates, z.record(z.string().regex(/^\d+$/), z.number().int().min(1).max(1000)), {});
+  const defaultRate = integer(env, SEND_ENV.ratePerSecond, DEFAULT_RATE_PER_SECOND, MIN_RATE_PER_SECOND, MAX_RATE_PER_SECOND);
+  const rates = json(env, SEND_ENV.numberRates, ThroughputByNumberSchema, {});
   const arn = env[ENV.accessTokenArn];
   const plain = env[ENV.accessToken];
   if ((arn === undefined || arn === '') && (plain === undefined || plain === '')) {
     throw new ConfigError(`invalid ${what} configuration: set ${ENV.accessTokenArn} (Secrets Manager) or ${ENV.accessToken}`);
   }
-  const version = env[SEND_ENV.graphVersion] ?? 'v25.0';
-  if (!/^v\d+\.\d+$/.test(version)) throw new ConfigError(`${SEND_ENV.graphVersion} must look like v25.0, got "${version}"`);
+  const version = env[SEND_ENV.graphVersion] ?? DEFAULT_GRAPH_API_VERSION;
+  if (!GRAPH_API_VERSION_PATTERN.test(version)) throw new ConfigError(`${SEND_ENV.graphVersion} must look like ${DEFAULT_GRAPH_API_VERSION}, got "${version}"`);
   const accessToken: SecretSource = arn !== undefined && arn !== '' ? { kind: 'secretsManager', secretId: arn } : { kind: 'value', value: plain! };
   return Object.freeze({
     stateTableName: required(env, ENV.stateTableName, what),
@@ -130,9 +152,10 @@ export function loadSenderConfig(env: Env): SenderConfig {
     graphVersion: version,
     graphTimeoutMs: integer(env, SEND_ENV.graphTimeoutMs, 10_000, 100, 60_000),
     accessToken,
-    ratePerSecond: (phoneNumberId: string) => rates[phoneNumberId] ?? defaultRate,
-    pairIntervalMs: integer(env, SEND_ENV.pairIntervalMs, 6000, 0, 60_000),
-    pairBurst: integer(env, SEND_ENV.pairBurst, 10, 1, 45),
+    ratePerSecond: (phoneNumberId: string) => (Object.hasOwn(rates, phoneNumberId) ? rates[phoneNumberId]! : defaultRate),
+    bulkSharePercent: integer(env, SEND_ENV.bulkSharePercent, DEFAULT_BULK_SHARE_PERCENT, 1, 100),
+    pairIntervalMs: integer(env, SEND_ENV.pairIntervalMs, DEFAULT_PAIR_RATE.intervalMs, 1, 60_000),
+    pairBurst: integer(env, SEND_ENV.pairBurst, DEFAULT_PAIR_RATE.burst, 1, MAX_PAIR_BURST),
     maxAttempts: integer(env, SEND_ENV.maxAttempts, 8, 1, 50),
   });
 }

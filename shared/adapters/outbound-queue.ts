@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessageRecord } from './message-store.js';
-import { pairKey } from './pacing-store.js';
+import { pairKey } from '../domain/sending/pacing.js';
 
 /** The body of a message on an outbound lane: only the id; the outbox record holds the rest. */
 export interface OutboundQueueMessage {

@@ -1,51 +1,52 @@
-import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { rateSlot } from '../domain/sending/rate-slots.js';
+import { laneSlot } from '../domain/sending/rate-slots.js';
+import type { PacingStore } from '../ports/pacing-store.js';
 import { conditionHeld } from './dynamo-conditions.js';
 
 /**
- * Pacing state shared by every sender: per-number throughput counters and per-recipient send history.
+ * The pacing store on the state table:
  *
  * | item                          | pk                                  | sk      |
  * |-------------------------------|-------------------------------------|---------|
  * | sends in one throughput slot  | `RATE#<phoneNumberId>#<slot>`       | `RATE`  |
+ * | pause after Meta's 130429     | `RATE#<phoneNumberId>#PAUSE`        | `RATE`  |
  * | recent sends to one recipient | `PAIR#<phoneNumberId>#<recipientKey>` | `PAIR` |
+ *
+ * A slot item counts `sends` (both lanes) and `bulkSends`. Taking a send is one conditional `UpdateItem`, so
+ * any number of concurrent senders never exceed the slot, and bulk never exceeds its share: the condition
+ * and the increment are evaluated atomically on the item.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
  */
-export interface PacingStore {
-  /** Takes one send from the number's current slot, or says when the next slot starts. */
-  acquire(phoneNumberId: string, ratePerSecond: number, now: number): Promise<{ granted: true } | { granted: false; retryAt: number }>;
-  /** Stops the number's sends until `until` (after Meta's 130429). */
-  pause(phoneNumberId: string, until: number): Promise<void>;
-  recentSends(pairKey: string): Promise<number[]>;
-  recordSend(pairKey: string, at: number, keepMs: number): Promise<void>;
-}
-
-/** An opaque key for (number, recipient): recipients never appear in keys, queue attributes or logs. */
-export function pairKey(phoneNumberId: string, recipient: string): string {
-  return `${phoneNumberId}:${createHash('sha256').update(recipient).digest('hex').slice(0, 32)}`;
-}
-
 export function createPacingStore({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): PacingStore {
   const TableName = tableName;
   return {
-    async acquire(phoneNumberId, ratePerSecond, now) {
+    async acquire({ phoneNumberId, lane, share, now }) {
       const paused = await client.send(new GetCommand({ TableName, Key: { pk: `RATE#${phoneNumberId}#PAUSE`, sk: 'RATE' } }));
       const until = paused.Item?.['until'] as number | undefined;
       if (until !== undefined && until > now) return { granted: false, retryAt: until };
-      const slot = rateSlot(now, ratePerSecond);
+      const slot = laneSlot(now, lane, share);
+      if (slot.laneCapacity === 0) return { granted: false, retryAt: slot.nextLaneSlotAt };
+      const bulk = lane === 'bulk';
       const taken = await conditionHeld(
         client.send(
           new UpdateCommand({
             TableName,
             Key: { pk: `RATE#${phoneNumberId}#${slot.slot}`, sk: 'RATE' },
-            UpdateExpression: 'ADD sends :one SET expiresAt = :ttl',
-            ConditionExpression: 'attribute_not_exists(sends) OR sends < :cap',
-            ExpressionAttributeValues: { ':one': 1, ':cap': slot.capacity, ':ttl': Math.ceil(slot.nextSlotAt / 1000) + 3600 },
+            UpdateExpression: bulk ? 'ADD sends :one, bulkSends :one SET expiresAt = :ttl' : 'ADD sends :one SET expiresAt = :ttl',
+            ConditionExpression: bulk
+              ? '(attribute_not_exists(sends) OR sends < :cap) AND (attribute_not_exists(bulkSends) OR bulkSends < :bulkCap)'
+              : 'attribute_not_exists(sends) OR sends < :cap',
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':cap': slot.capacity,
+              ':ttl': Math.ceil(slot.nextSlotAt / 1000) + 3600,
+              ...(bulk ? { ':bulkCap': slot.bulkCapacity } : {}),
+            },
           }),
         ),
       );
-      // A failed condition: the slot is full.
-      return taken ? { granted: true } : { granted: false, retryAt: slot.nextSlotAt };
+      // A failed condition: the slot is full, or bulk has used its share of it.
+      return taken ? { granted: true } : { granted: false, retryAt: slot.nextLaneSlotAt };
     },
 
     async pause(phoneNumberId, until) {

@@ -1,14 +1,14 @@
 import type { ContactStore } from '../adapters/contact-store.js';
 import type { MessageRecord, MessageStore } from '../adapters/message-store.js';
 import { freeEntryPointOpportunity, openFreeEntryPointWindow } from '../domain/windows/customer-service-window.js';
-import { pairKey, type PacingStore } from '../adapters/pacing-store.js';
+import type { PacingStore } from '../ports/pacing-store.js';
 import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
 import type { GraphErrorRef } from '../contracts/events/ingestion.js';
 import type { MessageFailureReason } from '../contracts/events/outbound.js';
 import type { DomainEvent } from '../contracts/events/registry.js';
 import { toGraphMessage } from '../domain/sending/graph-payload.js';
 import { classifyMetaError } from '../domain/sending/meta-errors.js';
-import { pairDelayMs, retryDelayMs, type PairRateConfig } from '../domain/sending/pacing.js';
+import { pairDelayMs, pairKey, retryDelayMs, type PairRateConfig } from '../domain/sending/pacing.js';
 import type { GraphSendResult } from '../adapters/graph-api.js';
 
 export interface SendMessageDeps {
@@ -25,8 +25,10 @@ export interface SendMessageDeps {
 }
 
 export interface SenderSettings {
-  /** Messages per second each business number may send (Meta: 80 by default, up to 1,000). */
+  /** Messages per second a business number may send (Meta: 80 by default, up to 1,000), set per number. */
   readonly ratePerSecond: (phoneNumberId: string) => number;
+  /** Share of each number's slots the bulk lane may take, 1–100; priority may take all. @default 80 */
+  readonly bulkSharePercent: number;
   readonly pairRate: PairRateConfig;
   /** Attempts (calls that ended in a retryable error) before the message is dead-lettered. @default 8 */
   readonly maxAttempts: number;
@@ -48,7 +50,8 @@ const PAIR_HISTORY_MS = 10 * 60_000;
  * 1. Claim the outbox record (`queued` → `sending`) with a conditional write. A record found in `sending`
  *    means an earlier attempt died mid-call: its outcome is unknown, so it becomes `uncertain` and waits for
  *    Meta's status webhooks (they carry our message id in `biz_opaque_callback_data`); it is never re-sent.
- * 2. Pace: wait for the recipient's pair rate, then take a slot of the number's throughput.
+ * 2. Pace: wait for the recipient's pair rate, then take a slot of the number's throughput for the
+ *    message's lane (bulk only up to its share of the slots, so priority is never queued behind it).
  * 3. Call Meta. Accepted → `accepted` + MessageSent. Timeout → `uncertain` + SendOutcomeUncertain.
  *    Refused → by Meta's code: slow down and retry, retry with back-off, or fail for good (MessageFailed).
  * 4. After `maxAttempts` retryable failures → `dead_lettered` + MessageDeadLettered; the caller moves the
@@ -158,10 +161,12 @@ async function pace(record: MessageRecord, pair: string, deps: SendMessageDeps):
     if (pairWait > deps.settings.inlineWaitMs) return pairWait;
     if (pairWait > 0) await deps.sleep(pairWait);
   }
-  const rate = deps.settings.ratePerSecond(record.phoneNumberId);
+  const share = { ratePerSecond: deps.settings.ratePerSecond(record.phoneNumberId), bulkSharePercent: deps.settings.bulkSharePercent };
+  // A record written before lanes were recorded went to the priority queue (outbound-queue.ts).
+  const lane = record.lane ?? 'priority';
   for (;;) {
     const now = deps.now();
-    const slot = await deps.pacing.acquire(record.phoneNumberId, rate, now);
+    const slot = await deps.pacing.acquire({ phoneNumberId: record.phoneNumberId, lane, share, now });
     if (slot.granted) return undefined;
     const wait = slot.retryAt - now;
     if (wait > deps.settings.inlineWaitMs) return wait;

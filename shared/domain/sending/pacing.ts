@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { MetaErrorAction } from './meta-errors.js';
 
 /**
- * Pacing arithmetic for outbound sends (../shared/reference/whatsapp-cloud-api.md §5): retry delays, the
- * per-number throughput token bucket and the per-recipient pair rate. Pure: time and randomness are
- * arguments, so the adapters (DynamoDB conditional writes, SQS visibility timeouts) decide nothing.
+ * Pacing arithmetic for outbound sends: retry delays and the per-recipient pair rate (per-number
+ * throughput is in rate-slots.ts). Pure: time and randomness are arguments, so the adapters (DynamoDB
+ * conditional writes, SQS visibility timeouts) decide nothing.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/throughput
  */
 
 // ---------------------------------------------------------------------------------------------------------
@@ -38,7 +40,7 @@ export interface RetryDelayInput {
  * - `slow_down_pair`: Meta's 4^X seconds with X = `attempt` (4 s, 16 s, 64 s, 256 s…), capped at 15 min,
  *   without jitter: the delay applies to one recipient's group only and must never be shorter than Meta's;
  * - `slow_down_number`: a short jittered pause, `(0.5 + random / 2) × min(5 s, 1 s × attempt)`; the
- *   per-number token bucket paces the retry, the jitter only keeps concurrent senders from retrying in step.
+ *   per-number rate slots pace the retry, the jitter only keeps concurrent senders from retrying in step.
  *
  * The result is an integer number of milliseconds. Throws a `RangeError` for an attempt that is not an
  * integer ≥ 1 or a `random` outside [0, 1).
@@ -70,7 +72,7 @@ export function retryDelayMs({ action, attempt, random }: RetryDelayInput): numb
  *
  * Relais's model is a sliding window: at most `burst` sends to a (business number, recipient) pair within
  * any `burst × intervalMs`. From idle, `burst` messages go at once; the next waits until the first of them
- * is `burst × intervalMs` old. With the defaults (20 and 6 s): 20 at once, then nothing for 2 min — the
+ * is `burst × intervalMs` old. With a burst of 20 and 6 s: 20 at once, then nothing for 2 min — the
  * documented "burst of 20, wait 2 min" — and a long-run rate never above 1 per 6 s. The quota it borrows
  * never exceeds `burst × intervalMs`, well within the 45 × 6 s Meta tolerates, so 131056 is not hit
  * (as long as every send to the pair goes through it).
@@ -78,11 +80,15 @@ export function retryDelayMs({ action, attempt, random }: RetryDelayInput): numb
 export interface PairRateConfig {
   /** Meta's steady pair rate: one message per this many ms. Default 6,000. */
   readonly intervalMs: number;
-  /** Most messages sent together before pausing; 1 to 45 (Meta's largest burst). Default 20. */
+  /** Most messages sent together before pausing; 1 to 45 (Meta's largest burst). Default 10. */
   readonly burst: number;
 }
 
-export const DEFAULT_PAIR_RATE: PairRateConfig = Object.freeze({ intervalMs: 6_000, burst: 20 });
+/**
+ * Relais's pair-rate defaults (`PAIR_INTERVAL_MS`, `PAIR_BURST`): Meta's 1 per 6 s, and bursts of 10 —
+ * half of Meta's "burst of 20, wait 2 min" example, so a burst never borrows more than 1 min of quota.
+ */
+export const DEFAULT_PAIR_RATE: PairRateConfig = Object.freeze({ intervalMs: 6_000, burst: 10 });
 
 /** Meta's largest burst to one user. */
 export const MAX_PAIR_BURST = 45;
@@ -116,4 +122,12 @@ export function pairDelayMs(recentSendsToPair: readonly number[], now: number, c
   // (length − burst), counting from 0, is exactly windowMs old.
   const mustExpire = inWindow[inWindow.length - config.burst]!;
   return Math.max(0, mustExpire + windowMs - now);
+}
+
+/**
+ * An opaque key for (business number, recipient): the pacing history's key and the FIFO group of the
+ * conversation. Recipients never appear in keys, queue attributes or logs; the number stays readable.
+ */
+export function pairKey(phoneNumberId: string, recipient: string): string {
+  return `${phoneNumberId}:${createHash('sha256').update(recipient).digest('hex').slice(0, 32)}`;
 }

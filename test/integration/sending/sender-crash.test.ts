@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createGraphApiClient } from '#shared/adapters/graph-api.js';
 import type { MessageRecord } from '#shared/adapters/message-store.js';
-import { pairKey } from '#shared/adapters/pacing-store.js';
+import { pairKey } from '#shared/domain/sending/pacing.js';
 import { toGraphMessage } from '#shared/domain/sending/graph-payload.js';
 import type { SendRequestData } from '#shared/contracts/events/outbound.js';
 import { LOCAL_SECRET_DEFAULTS } from '#infra/local/stack.js';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { MessageRecord } from '#shared/adapters/message-store.js';
-import type { PacingStore } from '#shared/adapters/pacing-store.js';
+import type { PacingStore, SlotRequest } from '#shared/ports/pacing-store.js';
 import type { GraphSendResult } from '#shared/adapters/graph-api.js';
 import type { DomainEvent } from '#shared/contracts/events/registry.js';
 import { sendMessage, type SendMessageDeps } from '#shared/usecases/send-message.js';
@@ -61,7 +61,7 @@ function setup(results: GraphSendResult[], pace: PacingStore = pacing()) {
         return true;
       },
     },
-    settings: { ratePerSecond: () => 80, pairRate: { intervalMs: 6000, burst: 20 }, maxAttempts: 3, inlineWaitMs: 1000 },
+    settings: { ratePerSecond: () => 80, bulkSharePercent: 80, pairRate: { intervalMs: 6000, burst: 20 }, maxAttempts: 3, inlineWaitMs: 1000 },
     now: () => now,
     sleep: async (ms) => void (now += ms),
     random: () => 0.5,
@@ -183,11 +183,27 @@ describe('sendMessage', () => {
     let refusals = 2;
     ctx = setup(
       [{ outcome: 'accepted', wamid: WAMID, httpStatus: 200 }],
-      pacing({ acquire: async (_n, _r, now) => (refusals-- > 0 ? { granted: false, retryAt: now + 100 } : { granted: true }) }),
+      pacing({ acquire: async ({ now }) => (refusals-- > 0 ? { granted: false, retryAt: now + 100 } : { granted: true }) }),
     );
     await ctx.messages.create(queued('m1'));
     await expect(sendMessage('m1', ctx.deps)).resolves.toEqual({ kind: 'done' });
     expect(ctx.calls).toHaveLength(1);
+  });
+
+  it.each([
+    ['bulk', 'bulk', 'bulk'],
+    ['priority', 'priority', 'priority'],
+    ['none recorded (an older record, queued on the priority lane)', undefined, 'priority'],
+  ] as const)("asks for a slot of the message's lane (%s) with the number's own rate and the bulk share", async (_, lane, expected) => {
+    const asked: SlotRequest[] = [];
+    ctx = setup(
+      [{ outcome: 'accepted', wamid: WAMID, httpStatus: 200 }],
+      pacing({ acquire: async (request) => (asked.push(request), { granted: true }) }),
+    );
+    ctx.deps = { ...ctx.deps, settings: { ...ctx.deps.settings, ratePerSecond: (id) => (id === '106540352242922' ? 250 : 80), bulkSharePercent: 65 } };
+    await ctx.messages.create(queued('m1', lane === undefined ? { lane: undefined } : { lane }));
+    await sendMessage('m1', ctx.deps);
+    expect(asked).toEqual([{ phoneNumberId: '106540352242922', lane: expected, share: { ratePerSecond: 250, bulkSharePercent: 65 }, now: T0 }]);
   });
 });
 

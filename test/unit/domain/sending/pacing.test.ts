@@ -70,13 +70,20 @@ describe('pairDelayMs', () => {
     expect(pairDelayMs([], T0)).toBe(0);
   });
 
-  it('lets a burst of 20 go at once by default, then waits 2 min after the first of them', () => {
-    const burst = Array.from({ length: 19 }, (_, i) => T0 + i);
-    expect(pairDelayMs(burst, T0 + 19)).toBe(0);
-    const full = [...burst, T0 + 19];
-    expect(pairDelayMs(full, T0 + 20)).toBe(2 * MIN - 20);
-    expect(pairDelayMs(full, T0 + 2 * MIN - 1)).toBe(1);
-    expect(pairDelayMs(full, T0 + 2 * MIN)).toBe(0);
+  it('lets a burst of 10 go at once by default, then waits 1 min after the first of them', () => {
+    const burst = Array.from({ length: 9 }, (_, i) => T0 + i);
+    expect(pairDelayMs(burst, T0 + 9)).toBe(0);
+    const full = [...burst, T0 + 9];
+    expect(pairDelayMs(full, T0 + 10)).toBe(MIN - 10);
+    expect(pairDelayMs(full, T0 + MIN - 1)).toBe(1);
+    expect(pairDelayMs(full, T0 + MIN)).toBe(0);
+  });
+
+  it('lets a configured burst of 20 go at once, then waits 2 min (Meta\'s "burst of 20, wait 2 min")', () => {
+    const config = { intervalMs: 6 * S, burst: 20 };
+    const full = Array.from({ length: 20 }, (_, i) => T0 + i);
+    expect(pairDelayMs(full.slice(0, 19), T0 + 19, config)).toBe(0);
+    expect(pairDelayMs(full, T0 + 20, config)).toBe(2 * MIN - 20);
   });
 
   it('allows a steady 1 message per 6 s indefinitely', () => {
@@ -91,9 +98,9 @@ describe('pairDelayMs', () => {
   it('ignores sends older than the window and counts them in any order', () => {
     const old = Array.from({ length: 30 }, (_, i) => T0 - 10 * MIN - i);
     expect(pairDelayMs(old, T0)).toBe(0);
-    const recent = Array.from({ length: 20 }, (_, i) => T0 - i * S).reverse();
+    const recent = Array.from({ length: 10 }, (_, i) => T0 - i * S).reverse();
     expect(pairDelayMs([...recent].reverse(), T0)).toBe(pairDelayMs(recent, T0));
-    expect(pairDelayMs(recent, T0)).toBe(2 * MIN - 19 * S);
+    expect(pairDelayMs(recent, T0)).toBe(MIN - 9 * S);
   });
 
   it('follows a configured interval and burst', () => {
@@ -103,9 +110,9 @@ describe('pairDelayMs', () => {
     expect(pairDelayMs([T0, T0 + 1 * S], T0 + 2 * S, config)).toBe(18 * S);
   });
 
-  it('has a 2 min window by default (20 × 6 s)', () => {
-    expect(DEFAULT_PAIR_RATE).toEqual({ intervalMs: 6000, burst: 20 });
-    expect(pairWindowMs()).toBe(2 * MIN);
+  it('has a 1 min window by default (10 × 6 s)', () => {
+    expect(DEFAULT_PAIR_RATE).toEqual({ intervalMs: 6000, burst: 10 });
+    expect(pairWindowMs()).toBe(MIN);
   });
 
   it('refuses a burst above 45 or below 1 and a non-positive interval', () => {
