@@ -12,7 +12,8 @@ import { EventConsumers } from './constructs/event-consumers.js';
 import { OperationsAlerts } from './constructs/operations-alerts.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, STATE_TABLE, TABLES, type HandlerNeeds } from './topology.js';
 import { loadContactActivityConfig } from '../shared/config.js';
-import { SEND_ENV, loadRequestSendConfig } from '../shared/sending-config.js';
+import { DEFAULT_GRAPH_API_VERSION, GRAPH_API_VERSION_PATTERN, SEND_ENV, ThroughputByNumberSchema, loadRequestSendConfig } from '../shared/sending-config.js';
+import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND } from '../shared/domain/sending/rate-slots.js';
 import { parseTemplateRegistryConfig } from '../shared/domain/templates/template-registry.js';
 
 /** Retention values CloudWatch Logs accepts (RetentionDays without INFINITE). */
@@ -90,7 +91,10 @@ export const RelaisConfigSchema = z.object({
     .transform((url) => url.replace(/\/+$/, ''))
     .default('https://graph.facebook.com'),
   /** Graph API version segment. @default 'v25.0' */
-  graphApiVersion: z.string({ error: 'must be a string' }).regex(/^v\d+\.\d+$/, { error: 'must look like v25.0' }).default('v25.0'),
+  graphApiVersion: z
+    .string({ error: 'must be a string' })
+    .regex(GRAPH_API_VERSION_PATTERN, { error: `must look like ${DEFAULT_GRAPH_API_VERSION}` })
+    .default(DEFAULT_GRAPH_API_VERSION),
   /** Level for Powertools and Lambda's log filter. @default 'INFO' */
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('INFO'),
   /** Retention of function and access log groups, in days (a value CloudWatch Logs accepts). @default 30 */
@@ -115,8 +119,17 @@ export const RelaisConfigSchema = z.object({
   apiThrottleBurstLimit: wholeNumber(1).default(2000),
   /** Messages per second each business number may send (Meta: 80, up to 1,000 after an upgrade). @default 80 */
   throughputPerSecond: wholeNumber(1)
-    .refine((n) => n <= 1000, { error: "must be at most 1000 (Meta's highest throughput)" })
-    .default(80),
+    .refine((n) => n <= MAX_RATE_PER_SECOND, { error: `must be at most ${MAX_RATE_PER_SECOND} (Meta's highest throughput)` })
+    .default(DEFAULT_RATE_PER_SECOND),
+  /**
+   * Throughput of particular business numbers, `{ "<phoneNumberId>": 1000 }` (an upgraded number, or 20 for a
+   * coexistence number), as an object or its JSON text; other numbers get `throughputPerSecond`. @default {}
+   */
+  throughputByNumber: jsonContext(ThroughputByNumberSchema).default({}),
+  /** Share of each number's throughput the bulk lane may take, in percent; priority may take all of it. @default 80 */
+  bulkSharePercent: wholeNumber(1)
+    .refine((n) => n <= 100, { error: 'must be at most 100 (percent)' })
+    .default(DEFAULT_BULK_SHARE_PERCENT),
   /**
    * Approved templates the policy gate knows until the template sync lands: an array (or its JSON text, as
    * `-c templates=...` passes it) of `{ name, language, status, category, parameterFormat?, parameters?,
@@ -158,6 +171,14 @@ export const RelaisConfigSchema = z.object({
       code: 'custom',
       path: ['templates'],
       message: `templates and sendPolicy take ${bytes} bytes as JSON, over the ${SETTINGS_ENV_BUDGET_BYTES} bytes Lambda's 4 KB environment leaves them on post-message and request-send`,
+    });
+  }
+  const rateBytes = Buffer.byteLength(JSON.stringify(config.throughputByNumber));
+  if (rateBytes > SETTINGS_ENV_BUDGET_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['throughputByNumber'],
+      message: `takes ${rateBytes} bytes as JSON, over the ${SETTINGS_ENV_BUDGET_BYTES} bytes Lambda's 4 KB environment leaves it on send-message`,
     });
   }
   const contactBytes = Buffer.byteLength(JSON.stringify(config.contactSettings));
@@ -314,6 +335,8 @@ export class RelaisStack extends Stack {
         fn.addEnvironment(SEND_ENV.graphBaseUrl, this.config.graphApiBaseUrl);
         fn.addEnvironment(SEND_ENV.graphVersion, this.config.graphApiVersion);
         fn.addEnvironment(SEND_ENV.ratePerSecond, String(this.config.throughputPerSecond));
+        fn.addEnvironment(SEND_ENV.numberRates, JSON.stringify(this.config.throughputByNumber));
+        fn.addEnvironment(SEND_ENV.bulkSharePercent, String(this.config.bulkSharePercent));
       } else if (setting === 'sendPolicy') {
         fn.addEnvironment(SEND_ENV.templates, JSON.stringify(this.config.templates));
         fn.addEnvironment(SEND_ENV.policy, JSON.stringify(this.config.sendPolicy));

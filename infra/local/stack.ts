@@ -22,6 +22,7 @@ import { startQueuePoller, type QueuePoller, type SqsHandler } from './queue-pol
 import { registryTemplates, sandboxTemplates } from './local-templates.js';
 import { startSandbox, type Sandbox } from './sandbox/server.js';
 import { SEND_ENV } from '../../shared/sending-config.js';
+import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND } from '../../shared/domain/sending/rate-slots.js';
 
 /** Documented defaults of the local secrets; override with the same variables as the deployed stack. */
 export const LOCAL_SECRET_DEFAULTS = {
@@ -37,6 +38,10 @@ export interface LocalStackOptions {
   readonly sandboxPort?: number;
   /** Messages per second the sandbox allows each number, and Relais paces to. @default 80 */
   readonly throughputPerSecond?: number;
+  /** Relais's pace for particular numbers (`THROUGHPUT_BY_NUMBER`), e.g. `{ "106540352242922": 1000 }`. @default {} */
+  readonly throughputByNumber?: Readonly<Record<string, number>>;
+  /** Share of each number's throughput the bulk lane may take (`BULK_SHARE_PERCENT`). @default 80 */
+  readonly bulkSharePercent?: number;
   /** Routes to serve. @default ROUTES from infra/topology.ts */
   readonly routes?: readonly RouteSpec[];
   /** Extra environment for the handlers (e.g. `SEND_MAX_ATTEMPTS`), applied last. */
@@ -127,7 +132,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       verifyToken: options.verifyToken ?? LOCAL_SECRET_DEFAULTS.verifyToken,
       accessToken: options.accessToken ?? LOCAL_SECRET_DEFAULTS.accessToken,
     };
-    const throughput = options.throughputPerSecond ?? 80;
+    const throughput = options.throughputPerSecond ?? DEFAULT_RATE_PER_SECOND;
     const sandbox = await startSandbox({
       port: options.sandboxPort ?? 3001,
       webhookUrl: `${api.url}/webhook`,
@@ -155,6 +160,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [SEND_ENV.graphBaseUrl]: sandbox.url,
       [SEND_ENV.graphVersion]: sandbox.graphVersion,
       [SEND_ENV.ratePerSecond]: String(throughput),
+      [SEND_ENV.numberRates]: JSON.stringify(options.throughputByNumber ?? {}),
+      [SEND_ENV.bulkSharePercent]: String(options.bulkSharePercent ?? DEFAULT_BULK_SHARE_PERCENT),
       [SEND_ENV.templates]: JSON.stringify(registryTemplates()),
       ...Object.fromEntries(TABLES.map((t) => [t.envVar, tableNames[t.id]])),
       ...Object.fromEntries(CONSUMERS.filter((c) => c.urlEnvVar !== undefined).map((c) => [c.urlEnvVar, queues[c.id]!.queueUrl])),

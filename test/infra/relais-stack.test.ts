@@ -177,6 +177,8 @@ describe('RelaisStack with default configuration', () => {
           [SEND_ENV.graphBaseUrl]: 'https://graph.facebook.com',
           [SEND_ENV.graphVersion]: 'v25.0',
           [SEND_ENV.ratePerSecond]: '80',
+          [SEND_ENV.numberRates]: '{}',
+          [SEND_ENV.bulkSharePercent]: '80',
         },
         'track-contact-activity': { ...publisher, CONTACT_SETTINGS: '{}' },
         'track-message-status': publisher,
@@ -640,6 +642,8 @@ describe('RelaisStack configured through CDK context', () => {
       graphApiBaseUrl: 'https://graph.example.test/',
       graphApiVersion: 'v24.0',
       throughputPerSecond: '250',
+      throughputByNumber: JSON.stringify({ '106540352242923': 1000, '106540352242924': 20 }),
+      bulkSharePercent: '65',
       templates: JSON.stringify([template0]),
       sendPolicy: { requireOptIn: ['marketing', 'utility'] },
       contactSettings: { default: { keywords: { optOut: ['STOP', 'ARRET'] } } },
@@ -651,6 +655,9 @@ describe('RelaisStack configured through CDK context', () => {
     const sender = loadSenderConfig(envOf('send-message'));
     expect(sender).toMatchObject({ graphBaseUrl: 'https://graph.example.test', graphVersion: 'v24.0' });
     expect(sender.ratePerSecond('106540352242922')).toBe(250);
+    expect(sender.ratePerSecond('106540352242923')).toBe(1000);
+    expect(sender.ratePerSecond('106540352242924')).toBe(20);
+    expect(sender.bulkSharePercent).toBe(65);
     for (const name of ['post-message', 'request-send']) {
       const config = loadRequestSendConfig(envOf(name));
       expect(config.templates).toEqual([template0]);
@@ -662,5 +669,8 @@ describe('RelaisStack configured through CDK context', () => {
 
   it('refuses to synthesise with invalid context, naming the key', () => {
     expect(() => synth({ logRetentionDays: 'abc' })).toThrow(/logRetentionDays: must be a whole number/);
+    expect(() => synth({ throughputByNumber: { '106540352242922': 1001 } })).toThrow(/throughputByNumber/);
+    expect(() => synth({ throughputByNumber: { 'my-number': 80 } })).toThrow(/throughputByNumber/);
+    expect(() => synth({ bulkSharePercent: '120' })).toThrow(/bulkSharePercent: must be at most 100/);
   });
 });

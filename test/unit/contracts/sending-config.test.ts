@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '#shared/config.js';
+import { SEND_ENV, loadSenderConfig } from '#shared/sending-config.js';
+
+/** What the CDK app and the local stack set on send-message; only the values each test is about vary. */
+const BASE: Record<string, string> = {
+  STATE_TABLE_NAME: 'state',
+  EVENT_BUS_NAME: 'bus',
+  PAYLOAD_BUCKET_NAME: 'payloads',
+  [SEND_ENV.priorityQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/priority.fifo',
+  [SEND_ENV.bulkQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bulk.fifo',
+  [SEND_ENV.priorityDlqUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/priority-dlq.fifo',
+  [SEND_ENV.bulkDlqUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bulk-dlq.fifo',
+  WHATSAPP_ACCESS_TOKEN: 'token',
+};
+
+describe('loadSenderConfig: throughput per number and the lanes', () => {
+  it("defaults to Meta's 80 msg/s for every number, 80 % for bulk, v25.0 and bursts of 10 per recipient", () => {
+    const config = loadSenderConfig(BASE);
+    expect(config.ratePerSecond('106540352242922')).toBe(80);
+    expect(config).toMatchObject({ bulkSharePercent: 80, graphVersion: 'v25.0', pairBurst: 10, pairIntervalMs: 6000 });
+  });
+
+  it('paces each number listed in THROUGHPUT_BY_NUMBER at its own rate, the others at THROUGHPUT_PER_SECOND', () => {
+    const config = loadSenderConfig({
+      ...BASE,
+      [SEND_ENV.ratePerSecond]: '250',
+      [SEND_ENV.numberRates]: JSON.stringify({ '106540352242922': 1000, '9007199254740993123': 20 }),
+    });
+    expect(config.ratePerSecond('106540352242922')).toBe(1000);
+    // An id above 2^53 is a string key: it is matched exactly, never rounded.
+    expect(config.ratePerSecond('9007199254740993123')).toBe(20);
+    expect(config.ratePerSecond('9007199254740993124')).toBe(250);
+  });
+
+  it('does not mistake an inherited property name for a configured number', () => {
+    const config = loadSenderConfig({ ...BASE, [SEND_ENV.numberRates]: '{}' });
+    expect(config.ratePerSecond('constructor')).toBe(80);
+    expect(config.ratePerSecond('__proto__')).toBe(80);
+  });
+
+  it.each([
+    ['a rate above 1,000', JSON.stringify({ '106540352242922': 1001 }), /THROUGHPUT_BY_NUMBER: 106540352242922/],
+    ['a rate of 0', JSON.stringify({ '106540352242922': 0 }), /THROUGHPUT_BY_NUMBER: 106540352242922/],
+    ['a key that is not a phone number id', JSON.stringify({ 'näme 🎉': 80 }), /THROUGHPUT_BY_NUMBER: näme 🎉: Invalid key/],
+    ['text that is not JSON', '{"106540352242922": 80', /THROUGHPUT_BY_NUMBER is not JSON/],
+  ])('refuses THROUGHPUT_BY_NUMBER with %s, naming the variable', (_, value, message) => {
+    expect(() => loadSenderConfig({ ...BASE, [SEND_ENV.numberRates]: value })).toThrow(ConfigError);
+    expect(() => loadSenderConfig({ ...BASE, [SEND_ENV.numberRates]: value })).toThrow(message);
+  });
+
+  it.each(['0', '101', '79.5', 'eighty'])('refuses BULK_SHARE_PERCENT=%s', (value) => {
+    expect(() => loadSenderConfig({ ...BASE, [SEND_ENV.bulkSharePercent]: value })).toThrow(/BULK_SHARE_PERCENT must be an integer from 1 to 100/);
+  });
+
+  it('refuses a pair interval of 0, which the pair-rate arithmetic cannot use', () => {
+    expect(() => loadSenderConfig({ ...BASE, [SEND_ENV.pairIntervalMs]: '0' })).toThrow(/PAIR_INTERVAL_MS must be an integer from 1/);
+  });
+});
