@@ -1,6 +1,5 @@
 import { httpHandler } from '#shared/composition.js';
-import { BadRequestError } from '#shared/errors.js';
-import { json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { json, parseJsonBody, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send.js';
 import { requestSendDepsFromEnvironment } from './request-send.js';
 
@@ -13,12 +12,7 @@ const STATUS_BY_REASON: Record<string, number> = { invalid_request: 400, duplica
  */
 export function createPostMessage(deps: RequestSendDeps) {
   return async (event: HttpEvent): Promise<HttpResult> => {
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody(event).toString('utf8'));
-    } catch {
-      throw new BadRequestError('invalid_json', 'body is not valid JSON');
-    }
+    const body = parseJsonBody(rawBody(event).toString('utf8'));
     const context = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
     const caller = context.authorizer?.iam?.userArn ?? 'http-api';
     const result = await requestSend(body, caller, deps);

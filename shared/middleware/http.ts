@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { RelaisError } from '../errors.js';
+import { BadRequestError, RelaisError } from '../errors.js';
 import { logger } from '../logger.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -22,6 +22,47 @@ export function header(event: HttpEvent, name: string): string | undefined {
 export function rawBody(event: HttpEvent): Buffer {
   if (event.body === undefined || event.body === null) return Buffer.alloc(0);
   return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/** Deepest nesting of arrays and objects a JSON request body may have; Relais's own requests need under 10. */
+export const MAX_JSON_BODY_DEPTH = 64;
+
+/**
+ * Parses a JSON request body, refusing with a 400 a body that is not JSON (`invalid_json`) or that nests
+ * deeper than `maxDepth` (`body_too_deep`), measured on the text before parsing, so that no recursive code
+ * (validation, hashing, logging) ever meets a value deep enough to overflow the stack.
+ */
+export function parseJsonBody(text: string, { maxDepth = MAX_JSON_BODY_DEPTH }: { maxDepth?: number } = {}): unknown {
+  if (jsonTextDepth(text, maxDepth) > maxDepth) {
+    throw new BadRequestError('body_too_deep', `body nests arrays or objects deeper than ${maxDepth} levels`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError('invalid_json', 'body is not valid JSON');
+  }
+}
+
+/** Deepest `[`/`{` nesting of JSON text outside strings, counting up to `stopAbove + 1`. */
+function jsonTextDepth(text: string, stopAbove: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > stopAbove) return deepest;
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 /**

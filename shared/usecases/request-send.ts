@@ -4,7 +4,7 @@ import type { MessageRecord, MessageStore } from '../adapters/message-store.js';
 import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
 import { parseSendRequest, type SendRejectionReason, type SendRequest } from '../contracts/events/outbound.js';
 import type { DomainEvent } from '../contracts/events/registry.js';
-import { canonicalJson } from '../domain/objects.js';
+import { canonicalJson, nestsDeeperThan } from '../domain/objects.js';
 import { UNKNOWN_CONSENT } from '../domain/consent/consent.js';
 import { decideSend, type PolicySettings } from '../domain/sending/policy.js';
 import type { TemplateRegistry } from '../domain/templates/template-registry.js';
@@ -39,6 +39,8 @@ export type RequestSendResult =
     };
 
 const PRODUCER = 'request-send';
+/** Deepest nesting a send request may have (a template's components need 5): deeper is refused before any recursion. */
+const MAX_REQUEST_DEPTH = 32;
 
 /**
  * One send request, from an event or the HTTP API, through the policy gate onto a FIFO lane.
@@ -64,11 +66,14 @@ export async function requestSend(
     deferIfWindowUnknown?: boolean;
   } = {},
 ): Promise<RequestSendResult> {
-  const parsed = parseSendRequest(input);
+  const tooDeep = nestsDeeperThan(input, MAX_REQUEST_DEPTH);
+  const parsed = tooDeep ? { ok: false as const, issues: [`(root): nests arrays or objects deeper than ${MAX_REQUEST_DEPTH} levels`] } : parseSendRequest(input);
   if (!parsed.ok) {
     const meta = readableMetadata(input);
     const result = { decision: 'rejected', reason: 'invalid_request', message: 'the send request is invalid', issues: parsed.issues, duplicate: false } as const;
-    const seed = `invalid:${createHash('sha256').update(canonicalJson(input ?? null)).digest('hex')}`;
+    // The seed makes a redelivered request yield the same event; a value too deep to serialise is named by its key.
+    const shape = tooDeep ? `too-deep:${meta.idempotencyKey ?? ''}` : canonicalJson(input ?? null);
+    const seed = `invalid:${createHash('sha256').update(shape).digest('hex')}`;
     await deps.publish([rejectedEvent(seed, meta, requestedBy, result, deps.now())]);
     return result;
   }

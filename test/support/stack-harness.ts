@@ -227,8 +227,11 @@ export const text = (body: string): Record<string, unknown> => ({ type: 'text', 
 
 /** Puts events on the local bus through the real PutEvents API, as any AWS service would. */
 export interface BusClient {
-  /** Puts one `SendRequested` (the detail as given, valid or not) and returns the bus's event id. */
-  putSendRequested(detail: unknown, options?: { source?: string }): Promise<string>;
+  /**
+   * Puts one `SendRequested` (the detail as given, valid or not) and returns the bus's event id. With `raw`,
+   * `detail` is the detail's JSON text, sent as is (for JSON deeper than `JSON.stringify` can write).
+   */
+  putSendRequested(detail: unknown, options?: { source?: string; raw?: boolean }): Promise<string>;
   destroy(): void;
 }
 
@@ -238,7 +241,7 @@ export function busClient(busUrl: string, busName: string = LOCAL_BUS_NAME): Bus
     async putSendRequested(detail, options = {}) {
       const out = await client.send(
         new PutEventsCommand({
-          Entries: [{ EventBusName: busName, Source: options.source ?? TEST_SOURCE, DetailType: DetailType.SendRequested, Detail: JSON.stringify(detail) }],
+          Entries: [{ EventBusName: busName, Source: options.source ?? TEST_SOURCE, DetailType: DetailType.SendRequested, Detail: options.raw === true ? String(detail) : JSON.stringify(detail) }],
         }),
       );
       const entry = out.Entries?.[0];
@@ -300,8 +303,12 @@ class Sha256 implements Checksum {
 
 /** `POST {apiUrl}/messages` signed with SigV4 (`execute-api`) and the local credentials, as an IAM caller would. */
 export async function postMessage(apiUrl: string, body: unknown): Promise<HttpAnswer> {
+  return postRawMessage(apiUrl, JSON.stringify(body));
+}
+
+/** {@link postMessage} with the body text as given (not JSON, or JSON no serialiser would produce). */
+export async function postRawMessage(apiUrl: string, raw: string): Promise<HttpAnswer> {
   const url = new URL('/messages', apiUrl);
-  const raw = JSON.stringify(body);
   const signer = new SignatureV4({ service: 'execute-api', region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS }, sha256: Sha256 });
   const signed = await signer.sign({
     method: 'POST',

@@ -11,6 +11,7 @@ import {
   dataOf,
   eventsMatching,
   postMessage,
+  postRawMessage,
   requestsFor,
   sendRequest,
   startSendingStack,
@@ -100,6 +101,14 @@ describe('an invalid SendRequested event', () => {
     const http = await postMessage(s.stack.apiUrl, sendRequest({ idempotencyKey: 'bad-http', to: '+1555', message: text('hi') }));
     expect(http.status).toBe(400);
     expect(http.json).toMatchObject({ decision: 'rejected', error: { code: 'invalid_request', details: [expect.stringMatching(/^data\.to: /)] } });
+  });
+
+  it.each([5_000, 100_000])('nested %i levels deep is refused over HTTP with a 400 naming the problem, never a 500', async (depth) => {
+    const raw = `{"metadata":{"schemaVersion":1,"idempotencyKey":"bad-deep-${depth}"},"data":{"phoneNumberId":"106540352242922","to":"${CUSTOMER}","message":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    const http = await postRawMessage(s.stack.apiUrl, raw);
+    expect(http.status).toBe(400);
+    expect(http.json).toEqual({ error: { code: 'body_too_deep', message: 'body nests arrays or objects deeper than 64 levels', details: [] } });
+    expect(http.text).not.toMatch(/at .*\.(ts|js):\d+|RangeError|stack/i);
   });
 
   it('leaves no poison message: every queue and DLQ drains, and Meta received nothing', async () => {

@@ -138,3 +138,27 @@ describe('requestSend', () => {
     expect(await requestSend(request('p2', { message: promo }), 'crm', ctx.deps)).toMatchObject({ reason: 'consent_missing' });
   });
 });
+
+describe('requestSend with hostile nesting', () => {
+  it.each([5_000, 100_000])('refuses a request nested %i levels deep as invalid_request with a stable SendRejected, without overflowing the stack', async (depth) => {
+    const ctx = setup(openWindow);
+    const text = `{"metadata":{"schemaVersion":1,"idempotencyKey":"k-deep"},"data":{"phoneNumberId":"${NUMBER}","to":"+33612345678","message":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    const input: unknown = JSON.parse(text);
+
+    const first = await requestSend(input, 'acme.orders', ctx.deps);
+    await requestSend(input, 'acme.orders', ctx.deps);
+
+    expect(first).toMatchObject({ decision: 'rejected', reason: 'invalid_request', issues: ['(root): nests arrays or objects deeper than 32 levels'] });
+    expect(ctx.messages.records.size).toBe(0);
+    expect(ctx.published).toHaveLength(2);
+    expect(ctx.published[0]).toMatchObject({ detailType: 'SendRejected', data: { idempotencyKey: 'k-deep', reason: 'invalid_request' } });
+    // A redelivered request yields the same event id, so consumers drop the repeat.
+    expect(ctx.published[1]!.metadata.eventId).toBe(ctx.published[0]!.metadata.eventId);
+  });
+
+  it('still accepts a template request nested as deep as Meta\'s components go', async () => {
+    const ctx = setup({ ...openWindow, ...optedIn });
+    const result = await requestSend(request('k-promo', { message: promo }), 'acme.marketing', ctx.deps);
+    expect(result).toMatchObject({ decision: 'accepted' });
+  });
+});
