@@ -10,6 +10,7 @@ import { WebhookIngress, type HandlerFunctionProps } from './constructs/webhook-
 import { WhatsAppSecrets } from './constructs/whatsapp-secrets.js';
 import { EventConsumers } from './constructs/event-consumers.js';
 import { OperationsAlerts } from './constructs/operations-alerts.js';
+import { handlerEnvironment, type DeploymentResources } from './handler-environment.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, STATE_TABLE, TABLES, type HandlerNeeds } from './topology.js';
 import { loadContactActivityConfig } from '../shared/config.js';
 import { DEFAULT_GRAPH_API_VERSION, GRAPH_API_VERSION_PATTERN, SEND_ENV, ThroughputByNumberSchema, loadRequestSendConfig } from '../shared/sending-config.js';
@@ -293,6 +294,34 @@ export class RelaisStack extends Stack {
     new CfnOutput(this, 'AccessTokenArn', { description: 'Set the system-user access token here (put-secret-value)', value: this.secrets.accessToken.secretArn });
   }
 
+  /** Where this stack's resources are, for `handlerEnvironment` (CloudFormation tokens). */
+  private deploymentResources(): DeploymentResources {
+    const config = this.config;
+    return {
+      tableNames: Object.fromEntries(TABLES.map((spec) => [spec.id, this.tables.table(spec).tableName])),
+      eventBusName: this.events.bus.eventBusName,
+      payloadBucketName: this.payloads.bucket.bucketName,
+      queueUrls: Object.fromEntries(CONSUMERS.map((spec) => [spec.id, this.consumers.consumer(spec.id).queue.queueUrl])),
+      dlqUrls: Object.fromEntries(CONSUMERS.map((spec) => [spec.id, this.consumers.consumer(spec.id).dlq.queueUrl])),
+      secrets: {
+        appSecret: { arn: this.secrets.appSecret.secretArn },
+        verifyToken: { arn: this.secrets.verifyToken.secretArn },
+        accessToken: { arn: this.secrets.accessToken.secretArn },
+      },
+      settings: {
+        [SEND_ENV.graphBaseUrl]: config.graphApiBaseUrl,
+        [SEND_ENV.graphVersion]: config.graphApiVersion,
+        [SEND_ENV.ratePerSecond]: String(config.throughputPerSecond),
+        [SEND_ENV.numberRates]: JSON.stringify(config.throughputByNumber),
+        [SEND_ENV.bulkSharePercent]: String(config.bulkSharePercent),
+        [SEND_ENV.templates]: JSON.stringify(config.templates),
+        [SEND_ENV.policy]: JSON.stringify(config.sendPolicy),
+        [CONTACT_SETTINGS_ENV]: JSON.stringify(config.contactSettings),
+      },
+    };
+  }
+
+  /** Grants what `needs` names and sets the environment `handlerEnvironment` derives from it (the local stack uses the same function). */
   private grantNeeds(fn: AppFunction, handlerName: string, needs: HandlerNeeds | undefined): void {
     if (needs === undefined) {
       throw new Error(`RelaisStack: handler "${handlerName}" has no entry in HANDLERS (infra/topology.ts), so its permissions are unknown`);
@@ -300,50 +329,14 @@ export class RelaisStack extends Stack {
     if (needs.stateTable !== undefined) this.tables.bind(fn, STATE_TABLE, needs.stateTable);
     if (needs.publishesEvents) {
       this.events.bus.grantPutEventsTo(fn);
-      fn.addEnvironment(ENV.eventBusName, this.events.bus.eventBusName);
       this.payloads.grantPut(fn, ENV.payloadBucketName);
     }
     if (needs.readsPayloads) this.payloads.grantGet(fn);
-    const secretEnv = { appSecret: ENV.appSecretArn, verifyToken: ENV.verifyTokenArn, accessToken: ENV.accessTokenArn } as const;
-    for (const name of needs.secrets ?? []) {
-      this.secrets[name].grantRead(fn);
-      fn.addEnvironment(secretEnv[name], this.secrets[name].secretArn);
-    }
-    for (const id of needs.sendsTo ?? []) {
-      const spec = CONSUMERS.find((c) => c.id === id);
-      if (spec?.urlEnvVar === undefined) throw new Error(`RelaisStack: ${handlerName} sends to ${id}, which has no urlEnvVar`);
-      const { queue } = this.consumers.consumer(id);
-      queue.grantSendMessages(fn);
-      fn.addEnvironment(spec.urlEnvVar, queue.queueUrl);
-    }
-    if (needs.knowsQueueOf !== undefined) {
-      const spec = CONSUMERS.find((c) => c.id === needs.knowsQueueOf);
-      if (spec?.urlEnvVar === undefined) throw new Error(`RelaisStack: ${handlerName} needs the URL of ${needs.knowsQueueOf}, which has no urlEnvVar`);
-      // ChangeMessageVisibility on its own queue comes with the event source mapping's consume grant.
-      fn.addEnvironment(spec.urlEnvVar, this.consumers.consumer(needs.knowsQueueOf).queue.queueUrl);
-    }
-    for (const id of needs.deadLettersTo ?? []) {
-      const spec = CONSUMERS.find((c) => c.id === id);
-      if (spec?.urlEnvVar === undefined || spec.dlqUrlEnvVar === undefined) throw new Error(`RelaisStack: ${handlerName} dead-letters to ${id}, which lacks urlEnvVar/dlqUrlEnvVar`);
-      const { queue, dlq } = this.consumers.consumer(id);
-      dlq.grantSendMessages(fn);
-      fn.addEnvironment(spec.dlqUrlEnvVar, dlq.queueUrl);
-      fn.addEnvironment(spec.urlEnvVar, queue.queueUrl);
-    }
-    for (const setting of needs.settings ?? []) {
-      if (setting === 'graphApi') {
-        fn.addEnvironment(SEND_ENV.graphBaseUrl, this.config.graphApiBaseUrl);
-        fn.addEnvironment(SEND_ENV.graphVersion, this.config.graphApiVersion);
-        fn.addEnvironment(SEND_ENV.ratePerSecond, String(this.config.throughputPerSecond));
-        fn.addEnvironment(SEND_ENV.numberRates, JSON.stringify(this.config.throughputByNumber));
-        fn.addEnvironment(SEND_ENV.bulkSharePercent, String(this.config.bulkSharePercent));
-      } else if (setting === 'sendPolicy') {
-        fn.addEnvironment(SEND_ENV.templates, JSON.stringify(this.config.templates));
-        fn.addEnvironment(SEND_ENV.policy, JSON.stringify(this.config.sendPolicy));
-      } else {
-        fn.addEnvironment(CONTACT_SETTINGS_ENV, JSON.stringify(this.config.contactSettings));
-      }
-    }
+    for (const name of needs.secrets ?? []) this.secrets[name].grantRead(fn);
+    for (const id of needs.sendsTo ?? []) this.consumers.consumer(id).queue.grantSendMessages(fn);
+    // ChangeMessageVisibility on its own queue (knowsQueueOf) comes with the event source mapping's consume grant.
+    for (const id of needs.deadLettersTo ?? []) this.consumers.consumer(id).dlq.grantSendMessages(fn);
+    for (const [name, value] of Object.entries(handlerEnvironment(handlerName, needs, this.deploymentResources()))) fn.addEnvironment(name, value);
   }
 }
 

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ENV } from '../../shared/config.js';
 import { logger } from '../../shared/logger.js';
-import { CONSUMERS, EVENT_RULES, ROUTES, TABLES, type ConsumerSpec, type RouteSpec } from '../topology.js';
+import { HANDLER_VARIABLES, SETTING_VARIABLES, handlerEnvironment, type DeploymentResources } from '../handler-environment.js';
+import { CONSUMERS, EVENT_RULES, HANDLERS, ROUTES, TABLES, type ConsumerSpec, type RouteSpec } from '../topology.js';
 import {
   LOCAL_ACCOUNT_ID,
   LOCAL_CREDENTIALS,
@@ -21,6 +21,7 @@ import { startLocalHttpApi, type LambdaHttpHandler, type LocalHttpApi } from './
 import { startQueuePoller, type QueuePoller, type SqsHandler } from './queue-poller.js';
 import { registryTemplates, sandboxTemplates } from './local-templates.js';
 import { startSandbox, type Sandbox } from './sandbox/server.js';
+import { installHandlerEnvironments, runInHandlerEnvironment } from './handler-env-scope.js';
 import { SEND_ENV } from '../../shared/sending-config.js';
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND } from '../../shared/domain/sending/rate-slots.js';
 
@@ -44,7 +45,10 @@ export interface LocalStackOptions {
   readonly bulkSharePercent?: number;
   /** Routes to serve. @default ROUTES from infra/topology.ts */
   readonly routes?: readonly RouteSpec[];
-  /** Extra environment for the handlers (e.g. `SEND_MAX_ATTEMPTS`), applied last. */
+  /**
+   * Extra environment for the handlers, applied last: a setting variable (`SETTING_VARIABLES`, e.g.
+   * `SEND_MAX_ATTEMPTS`) goes to the handlers whose needs name its group, any other variable to every handler.
+   */
   readonly env?: Readonly<Record<string, string>>;
   /** Where every accepted event is appended (`LOCAL_EVENTS_LOG`). @default .local/events.ndjson */
   readonly eventsLogPath?: string;
@@ -76,6 +80,8 @@ export interface LocalStack {
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const PREFIX = 'relais-local';
+/** Variables a handler never inherits from this process: any handler's (it gets its own) and the platform's. */
+const HIDDEN_FROM_HANDLERS: ReadonlySet<string> = new Set([...HANDLER_VARIABLES, 'S3_FORCE_PATH_STYLE']);
 
 /**
  * The whole system on one machine, wired as the CDK app wires it: DynamoDB Local and fauxqs (SQS, S3),
@@ -88,6 +94,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const s of stoppers.reverse()) await s().catch(() => undefined);
   };
   try {
+    // Each handler sees only its own environment (see handler-env-scope.ts); restored last on stop.
+    const uninstallEnvironments = installHandlerEnvironments();
+    stoppers.push(async () => uninstallEnvironments());
+    let environmentOf: ((handlerName: string) => Record<string, string>) | undefined;
+    const inOwnEnvironment = <A extends unknown[], R>(handlerName: string, handler: (...args: A) => R): ((...args: A) => R) => {
+      let env: Record<string, string> | undefined;
+      return (...args) => {
+        if (environmentOf === undefined) throw new Error(`handler ${handlerName} invoked before the local stack finished starting`);
+        env ??= environmentOf(handlerName);
+        return runInHandlerEnvironment(env, HIDDEN_FROM_HANDLERS, () => handler(...args));
+      };
+    };
+
     const [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqsEmulator()]);
     stoppers.push(() => dynamo.stop(), () => fauxqs.stop());
 
@@ -122,7 +141,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const api: LocalHttpApi = await startLocalHttpApi({
       routes: options.routes ?? ROUTES,
-      loadHandler: (name) => loadHandler<LambdaHttpHandler>(name),
+      loadHandler: async (name) => inOwnEnvironment(name, await loadHandler<LambdaHttpHandler>(name)),
       port: options.port ?? 3000,
     });
     stoppers.push(() => api.close());
@@ -143,7 +162,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => sandbox.close());
 
-    Object.assign(process.env, {
+    // What Lambda and the deployment's wiring give every function, here pointing at the emulators.
+    const platform: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -152,22 +172,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_S3: fauxqs.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
       S3_FORCE_PATH_STYLE: 'true',
-      [ENV.eventBusName]: busName,
-      [ENV.payloadBucketName]: bucket.bucketName,
-      [ENV.appSecret]: secrets.appSecret,
-      [ENV.verifyToken]: secrets.verifyToken,
-      [ENV.accessToken]: secrets.accessToken,
-      [SEND_ENV.graphBaseUrl]: sandbox.url,
-      [SEND_ENV.graphVersion]: sandbox.graphVersion,
-      [SEND_ENV.ratePerSecond]: String(throughput),
-      [SEND_ENV.numberRates]: JSON.stringify(options.throughputByNumber ?? {}),
-      [SEND_ENV.bulkSharePercent]: String(options.bulkSharePercent ?? DEFAULT_BULK_SHARE_PERCENT),
-      [SEND_ENV.templates]: JSON.stringify(registryTemplates()),
-      ...Object.fromEntries(TABLES.map((t) => [t.envVar, tableNames[t.id]])),
-      ...Object.fromEntries(CONSUMERS.filter((c) => c.urlEnvVar !== undefined).map((c) => [c.urlEnvVar, queues[c.id]!.queueUrl])),
-      ...Object.fromEntries(CONSUMERS.filter((c) => c.dlqUrlEnvVar !== undefined).map((c) => [c.dlqUrlEnvVar, queues[c.id]!.dlqUrl])),
-      ...options.env,
-    });
+    };
+    const settingNames = new Set<string>(Object.values(SETTING_VARIABLES).flat());
+    const overrides = Object.entries(options.env ?? {});
+    const resources: DeploymentResources = {
+      tableNames,
+      eventBusName: busName,
+      payloadBucketName: bucket.bucketName,
+      queueUrls: Object.fromEntries(Object.entries(queues).map(([id, q]) => [id, q.queueUrl])),
+      dlqUrls: Object.fromEntries(Object.entries(queues).map(([id, q]) => [id, q.dlqUrl])),
+      secrets: { appSecret: { value: secrets.appSecret }, verifyToken: { value: secrets.verifyToken }, accessToken: { value: secrets.accessToken } },
+      settings: {
+        [SEND_ENV.graphBaseUrl]: sandbox.url,
+        [SEND_ENV.graphVersion]: sandbox.graphVersion,
+        [SEND_ENV.ratePerSecond]: String(throughput),
+        [SEND_ENV.numberRates]: JSON.stringify(options.throughputByNumber ?? {}),
+        [SEND_ENV.bulkSharePercent]: String(options.bulkSharePercent ?? DEFAULT_BULK_SHARE_PERCENT),
+        [SEND_ENV.templates]: JSON.stringify(registryTemplates()),
+        ...Object.fromEntries(overrides.filter(([name]) => settingNames.has(name))),
+      },
+    };
+    const forEveryHandler = Object.fromEntries(overrides.filter(([name]) => !settingNames.has(name)));
+    environmentOf = (handlerName) => ({ ...platform, ...handlerEnvironment(handlerName, HANDLERS[handlerName], resources), ...forEveryHandler });
 
     const pollers: QueuePoller[] = [];
     for (const consumer of CONSUMERS) {
@@ -176,7 +202,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         client: sqs,
         queueUrl: queue.queueUrl,
         queueArn: queue.queueArn,
-        handler: await loadHandler<SqsHandler>(consumer.handler),
+        handler: inOwnEnvironment(consumer.handler, await loadHandler<SqsHandler>(consumer.handler)),
         functionName: consumer.handler,
         batchSize: consumer.batchSize,
         maxConcurrency: Math.min(consumer.maxConcurrency, 4),

@@ -6,22 +6,24 @@
  * Used by `test/support/setup.ts` (every test worker), the global setups (the vitest main process, where the
  * emulators run) and `spawnLocalStack` (the environment of the `npm start` child).
  */
-import { CONSUMERS, ENV, TABLES } from '../../infra/topology.js';
+import { HANDLER_VARIABLES } from '../../infra/handler-environment.js';
+import { ENV } from '../../infra/topology.js';
 import { SEND_ENV } from '../../shared/sending-config.js';
 
-/** Variables the stack or the handlers read by name (also covered by `STACK_VARIABLE_PREFIXES` where they match). */
+/**
+ * Variables the stack or the handlers read by name (also covered by `STACK_VARIABLE_PREFIXES` where they match):
+ * every variable a handler may receive (`HANDLER_VARIABLES`, from the registry the CDK app and the local stack use).
+ */
 export const STACK_VARIABLES: ReadonlySet<string> = new Set([
+  ...HANDLER_VARIABLES,
   ...Object.values(ENV),
   ...Object.values(SEND_ENV),
-  ...TABLES.map((table) => table.envVar),
-  ...CONSUMERS.flatMap((consumer) => [consumer.urlEnvVar, consumer.dlqUrlEnvVar].filter((name): name is string => name !== undefined)),
   // infra/local/start.ts
   'PORT',
   'SANDBOX_PORT',
   'LOCAL_EVENTS_LOG',
-  // shared/adapters/aws-clients.ts, shared/config.ts
+  // shared/adapters/aws-clients.ts (set by the local stack as platform wiring)
   'S3_FORCE_PATH_STYLE',
-  'CONTACT_SETTINGS',
   // infra/local/sandbox/main.ts
   'RELAIS_WEBHOOK_URL',
 ]);
