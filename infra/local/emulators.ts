@@ -441,7 +441,15 @@ const FAUXQS_BODY_CHECK_SOURCE = String.raw`[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFF
  */
 async function acceptAwsBodyCharacters(): Promise<void> {
   const { file, module } = await loadFauxqsModule('sqs/sqsTypes.js');
-  const check = module.INVALID_MESSAGE_BODY_CHAR;
+  widenBodyCheck(module.INVALID_MESSAGE_BODY_CHAR, file);
+}
+
+/**
+ * Recompiles fauxqs's body check `check` (exported by `file`) in place to `SQS_INVALID_BODY_CHARACTER`.
+ * Accepts the check already widened; throws, naming `file`, when `check` is not a RegExp or not the pattern
+ * fauxqs 1.9.2 ships (another version may have fixed or changed it: compare before patching).
+ */
+export function widenBodyCheck(check: unknown, file: string): void {
   if (!(check instanceof RegExp)) throw new Error(`fauxqs layout changed: ${file} no longer exports the RegExp INVALID_MESSAGE_BODY_CHAR`);
   if (check.source === SQS_INVALID_BODY_CHARACTER.source && check.flags === SQS_INVALID_BODY_CHARACTER.flags) return;
   if (check.source !== FAUXQS_BODY_CHECK_SOURCE || check.flags !== '') {
