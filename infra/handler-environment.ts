@@ -4,7 +4,7 @@
  * each in-process handler exactly this (with the emulators' names and URLs), so a handler that reads a variable
  * its needs do not name fails locally as it would once deployed.
  */
-import { CONSUMERS, ENV, STATE_TABLE, TABLES, type HandlerNeeds, type SecretName } from './topology.js';
+import { CONSUMERS, ENV, TABLES, type HandlerNeeds, type SecretName } from './topology.js';
 import { SEND_ENV } from '../shared/sending-config.js';
 
 /** Setting groups of `HandlerNeeds.settings`, and the variables each passes (values per deployment). */
@@ -63,33 +63,21 @@ export const HANDLER_VARIABLES: ReadonlySet<string> = new Set([
   ...Object.values(SETTING_VARIABLES).flat(),
 ]);
 
-/**
- * Every variable a handler with these needs may receive, whether or not a deployment sets it: both forms of
- * each secret (ARN and value) and every variable of its setting groups. A handler reads nothing else of
- * `HANDLER_VARIABLES`.
- */
-export function variablesOf(needs: HandlerNeeds): ReadonlySet<string> {
-  const names = new Set<string>();
-  if (needs.stateTable !== undefined) names.add(STATE_TABLE.envVar);
-  if (needs.publishesEvents) names.add(ENV.eventBusName).add(ENV.payloadBucketName);
-  if (needs.readsPayloads) names.add(ENV.payloadBucketName);
-  for (const name of needs.secrets ?? []) names.add(SECRET_VARIABLES[name].arn).add(SECRET_VARIABLES[name].value);
-  const queueIds = [...(needs.sendsTo ?? []), ...(needs.knowsQueueOf === undefined ? [] : [needs.knowsQueueOf])];
-  for (const id of queueIds) {
-    const url = CONSUMERS.find((consumer) => consumer.id === id)?.urlEnvVar;
-    if (url !== undefined) names.add(url);
-  }
-  for (const id of needs.deadLettersTo ?? []) {
-    const spec = CONSUMERS.find((consumer) => consumer.id === id);
-    for (const name of [spec?.urlEnvVar, spec?.dlqUrlEnvVar]) if (name !== undefined) names.add(name);
-  }
-  for (const group of needs.settings ?? []) for (const name of SETTING_VARIABLES[group]) names.add(name);
-  return names;
+/** One variable of a handler's environment and where its value comes from in a deployment (absent: not set). */
+interface Binding {
+  readonly variable: string;
+  readonly value: (resources: DeploymentResources) => string | undefined;
 }
 
 function consumerSpec(handlerName: string, id: string, role: string) {
   const spec = CONSUMERS.find((consumer) => consumer.id === id);
   if (spec === undefined) throw new Error(`handler "${handlerName}" ${role} ${id}, which is not a consumer of infra/topology.ts`);
+  return spec;
+}
+
+function tableSpec(handlerName: string, id: string) {
+  const spec = TABLES.find((table) => table.id === id);
+  if (spec === undefined) throw new Error(`handler "${handlerName}" needs table ${id}, which is not a table of infra/topology.ts`);
   return spec;
 }
 
@@ -99,49 +87,68 @@ function lookup(values: Readonly<Record<string, string>>, key: string, what: str
   return value;
 }
 
+function urlOf(handlerName: string, id: string, role: string): string {
+  const spec = consumerSpec(handlerName, id, role);
+  if (spec.urlEnvVar === undefined) throw new Error(`handler "${handlerName}" ${role} ${id}, which has no urlEnvVar`);
+  return spec.urlEnvVar;
+}
+
+/**
+ * The one reading of `HandlerNeeds` as environment: every variable a handler with these needs may receive (both
+ * forms of each secret, every variable of its setting groups), each with where its value comes from.
+ */
+function bindingsOf(handlerName: string, needs: HandlerNeeds): Binding[] {
+  const bindings: Binding[] = [];
+  for (const id of Object.keys(needs.tables ?? {})) {
+    bindings.push({ variable: tableSpec(handlerName, id).envVar, value: (r) => lookup(r.tableNames, id, 'table name') });
+  }
+  if (needs.publishesEvents) bindings.push({ variable: ENV.eventBusName, value: (r) => r.eventBusName });
+  if (needs.publishesEvents || needs.readsPayloads) bindings.push({ variable: ENV.payloadBucketName, value: (r) => r.payloadBucketName });
+  for (const name of needs.secrets ?? []) {
+    bindings.push(
+      { variable: SECRET_VARIABLES[name].arn, value: (r) => ('arn' in r.secrets[name] ? r.secrets[name].arn : undefined) },
+      { variable: SECRET_VARIABLES[name].value, value: (r) => ('value' in r.secrets[name] ? r.secrets[name].value : undefined) },
+    );
+  }
+  for (const id of needs.sendsTo ?? []) bindings.push({ variable: urlOf(handlerName, id, 'sends to'), value: (r) => lookup(r.queueUrls, id, 'queue URL') });
+  if (needs.knowsQueueOf !== undefined) {
+    const id = needs.knowsQueueOf;
+    bindings.push({ variable: urlOf(handlerName, id, 'needs the queue URL of'), value: (r) => lookup(r.queueUrls, id, 'queue URL') });
+  }
+  for (const id of needs.deadLettersTo ?? []) {
+    const spec = consumerSpec(handlerName, id, 'dead-letters to');
+    if (spec.urlEnvVar === undefined || spec.dlqUrlEnvVar === undefined) throw new Error(`handler "${handlerName}" dead-letters to ${id}, which lacks urlEnvVar/dlqUrlEnvVar`);
+    bindings.push(
+      { variable: spec.urlEnvVar, value: (r) => lookup(r.queueUrls, id, 'queue URL') },
+      { variable: spec.dlqUrlEnvVar, value: (r) => lookup(r.dlqUrls, id, 'dead-letter queue URL') },
+    );
+  }
+  for (const group of needs.settings ?? []) for (const name of SETTING_VARIABLES[group]) bindings.push({ variable: name, value: (r) => r.settings[name] });
+  return bindings;
+}
+
+/**
+ * Every variable a handler with these needs may receive, whether or not a deployment sets it: both forms of
+ * each secret (ARN and value) and every variable of its setting groups. A handler reads nothing else of
+ * `HANDLER_VARIABLES`.
+ */
+export function variablesOf(needs: HandlerNeeds, handlerName = '(handler)'): ReadonlySet<string> {
+  return new Set(bindingsOf(handlerName, needs).map((binding) => binding.variable));
+}
+
 /**
  * The environment `handlerName` runs with: the variable of each resource, secret and setting its needs name,
- * and nothing else. Throws naming the handler when it has no entry in `HANDLERS`, names an unknown consumer,
- * or a resource is missing from `resources`.
+ * and nothing else. Throws naming the handler when it has no entry in `HANDLERS`, names an unknown consumer or
+ * table, or a resource is missing from `resources`.
  */
 export function handlerEnvironment(handlerName: string, needs: HandlerNeeds | undefined, resources: DeploymentResources): Record<string, string> {
   if (needs === undefined) throw new Error(`handler "${handlerName}" has no entry in HANDLERS (infra/topology.ts), so its environment is unknown`);
   const unknownSettings = Object.keys(resources.settings).filter((name) => !Object.values(SETTING_VARIABLES).some((group) => (group as readonly string[]).includes(name)));
   if (unknownSettings.length > 0) throw new Error(`settings ${unknownSettings.join(', ')} belong to no setting group (SETTING_VARIABLES in infra/handler-environment.ts)`);
-
   const env: Record<string, string> = {};
-  if (needs.stateTable !== undefined) env[STATE_TABLE.envVar] = lookup(resources.tableNames, STATE_TABLE.id, 'table name');
-  if (needs.publishesEvents) {
-    env[ENV.eventBusName] = resources.eventBusName;
-    env[ENV.payloadBucketName] = resources.payloadBucketName;
-  }
-  if (needs.readsPayloads) env[ENV.payloadBucketName] = resources.payloadBucketName;
-  for (const name of needs.secrets ?? []) {
-    const binding = resources.secrets[name];
-    if ('arn' in binding) env[SECRET_VARIABLES[name].arn] = binding.arn;
-    else env[SECRET_VARIABLES[name].value] = binding.value;
-  }
-  for (const id of needs.sendsTo ?? []) {
-    const spec = consumerSpec(handlerName, id, 'sends to');
-    if (spec.urlEnvVar === undefined) throw new Error(`handler "${handlerName}" sends to ${id}, which has no urlEnvVar`);
-    env[spec.urlEnvVar] = lookup(resources.queueUrls, id, 'queue URL');
-  }
-  if (needs.knowsQueueOf !== undefined) {
-    const spec = consumerSpec(handlerName, needs.knowsQueueOf, 'needs the queue URL of');
-    if (spec.urlEnvVar === undefined) throw new Error(`handler "${handlerName}" needs the URL of ${needs.knowsQueueOf}, which has no urlEnvVar`);
-    env[spec.urlEnvVar] = lookup(resources.queueUrls, needs.knowsQueueOf, 'queue URL');
-  }
-  for (const id of needs.deadLettersTo ?? []) {
-    const spec = consumerSpec(handlerName, id, 'dead-letters to');
-    if (spec.urlEnvVar === undefined || spec.dlqUrlEnvVar === undefined) throw new Error(`handler "${handlerName}" dead-letters to ${id}, which lacks urlEnvVar/dlqUrlEnvVar`);
-    env[spec.urlEnvVar] = lookup(resources.queueUrls, id, 'queue URL');
-    env[spec.dlqUrlEnvVar] = lookup(resources.dlqUrls, id, 'dead-letter queue URL');
-  }
-  for (const group of needs.settings ?? []) {
-    for (const name of SETTING_VARIABLES[group]) {
-      const value = resources.settings[name];
-      if (value !== undefined) env[name] = value;
-    }
+  for (const binding of bindingsOf(handlerName, needs)) {
+    const value = binding.value(resources);
+    if (value !== undefined) env[binding.variable] = value;
   }
   return env;
 }

@@ -11,7 +11,7 @@ import { WhatsAppSecrets } from './constructs/whatsapp-secrets.js';
 import { EventConsumers } from './constructs/event-consumers.js';
 import { OperationsAlerts } from './constructs/operations-alerts.js';
 import { handlerEnvironment, type DeploymentResources } from './handler-environment.js';
-import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, STATE_TABLE, TABLES, type HandlerNeeds } from './topology.js';
+import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, TABLES, type HandlerNeeds } from './topology.js';
 import { loadContactActivityConfig } from '../shared/config.js';
 import { DEFAULT_GRAPH_API_VERSION, GRAPH_API_VERSION_PATTERN, SEND_ENV, ThroughputByNumberSchema, loadRequestSendConfig } from '../shared/sending-config.js';
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND } from '../shared/domain/sending/rate-slots.js';
@@ -326,7 +326,11 @@ export class RelaisStack extends Stack {
     if (needs === undefined) {
       throw new Error(`RelaisStack: handler "${handlerName}" has no entry in HANDLERS (infra/topology.ts), so its permissions are unknown`);
     }
-    if (needs.stateTable !== undefined) this.tables.bind(fn, STATE_TABLE, needs.stateTable);
+    for (const [id, access] of Object.entries(needs.tables ?? {})) {
+      const spec = TABLES.find((table) => table.id === id);
+      if (spec === undefined) throw new Error(`RelaisStack: handler "${handlerName}" needs table ${id}, which is not in TABLES (infra/topology.ts)`);
+      this.tables.bind(fn, spec, access);
+    }
     if (needs.publishesEvents) {
       this.events.bus.grantPutEventsTo(fn);
       this.payloads.grantPut(fn, ENV.payloadBucketName);

@@ -36,6 +36,9 @@ export const STATE_TABLE: TableSpec = {
 
 export const TABLES: readonly TableSpec[] = [STATE_TABLE];
 
+/** How a handler uses a table: `read` grants reads only; `readWrite` reads and writes. */
+export type TableAccess = 'read' | 'readWrite';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RouteSpec {
@@ -222,7 +225,8 @@ export interface HandlerNeeds {
   readonly memorySize?: number;
   /** @default 10 */
   readonly timeoutSeconds?: number;
-  readonly stateTable?: 'read' | 'readWrite';
+  /** Tables the handler uses, by `TableSpec.id`, and how: it gets each table's `envVar` and exactly that access. */
+  readonly tables?: Readonly<Record<string, TableAccess>>;
   /** Puts events on the bus (and claim-checks large ones into the payload bucket). */
   readonly publishesEvents?: boolean;
   /** Reads claim-checked event data from the payload bucket. */
@@ -238,14 +242,14 @@ export interface HandlerNeeds {
   readonly settings?: ReadonlyArray<'graphApi' | 'sendPolicy' | 'contactSettings'>;
 }
 
-const PUBLISHER = { publishesEvents: true, stateTable: 'readWrite' } as const;
+const PUBLISHER = { publishesEvents: true, tables: { [STATE_TABLE.id]: 'readWrite' } } as const;
 
 export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   'verify-webhook': { description: "Answers Meta's webhook subscription handshake (GET /webhook)", memorySize: 256, timeoutSeconds: 5, secrets: ['verifyToken'] },
   // Bodies up to 3 MB: HMAC, JSON.parse and zod over up to 1,000 updates, then ~100 PutEvents batches.
   // CPU share grows with memory; the timeout stays under API Gateway's 30 s integration limit.
   'receive-webhook': { description: 'Verifies, normalises and publishes WhatsApp webhooks (POST /webhook)', memorySize: 1024, timeoutSeconds: 20, publishesEvents: true, secrets: ['appSecret'] },
-  'get-contact': { description: 'Reads a contact with its windows and consent (GET /accounts/{id}/contacts/{ref})', stateTable: 'read' },
+  'get-contact': { description: 'Reads a contact with its windows and consent (GET /accounts/{id}/contacts/{ref})', tables: { [STATE_TABLE.id]: 'read' } },
   'erase-contact': { description: 'Erases a contact (GDPR)', ...PUBLISHER },
   'record-consent': { description: 'Records an opt-in or opt-out with evidence', ...PUBLISHER },
   'acknowledge-identity-change': { description: "Releases a contact's identity-change hold", ...PUBLISHER },

@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { TableAccess } from '../topology.js';
 
 /** Repository root, resolved from this file's location so synth works from any working directory. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -127,8 +128,6 @@ export class AppFunction extends Construct implements iam.IGrantable {
   }
 }
 
-/** What a function may do with a table it is bound to. */
-export type TableAccess = 'read' | 'readWrite';
 
 /**
  * Grants `fn` access to `table` (and its indexes) and passes the table name through `envVar`, so a handler

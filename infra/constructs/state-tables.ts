@@ -1,8 +1,8 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import type { TableSpec } from '../topology.js';
-import { bindTable, type AppFunction, type TableAccess } from './app-function.js';
+import type { TableAccess, TableSpec } from '../topology.js';
+import { bindTable, type AppFunction } from './app-function.js';
 
 export interface StateTablesProps {
   /** One table per spec; the spec's `id` becomes the construct id. */

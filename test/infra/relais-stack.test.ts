@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppFunction } from '#infra/constructs/app-function.js';
 import { RelaisStack } from '#infra/relais-stack.js';
-import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, SEND_REQUESTS, TABLES, TTL_ATTRIBUTE, type ConsumerSpec } from '#infra/topology.js';
+import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, SEND_REQUESTS, STATE_TABLE, TABLES, TTL_ATTRIBUTE, type ConsumerSpec } from '#infra/topology.js';
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadReceiveWebhookConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
@@ -228,7 +228,7 @@ describe('RelaisStack with default configuration', () => {
     const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
 
     it.each(HANDLER_NAMES)('gives %s exactly the state table access HANDLERS declares', (name) => {
-      const access = HANDLERS[name]!.stateTable;
+      const access = HANDLERS[name]!.tables?.[STATE_TABLE.id];
       const actions = dynamoActions(name);
       if (access === undefined) {
         expect(actions).toEqual([]);

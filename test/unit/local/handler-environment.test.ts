@@ -113,6 +113,21 @@ describe('handler environments', () => {
     expect(() => handlerEnvironment('send-message', HANDLERS['send-message'], { ...LOCAL, dlqUrls: {} })).toThrow(/no dead-letter queue URL for OutboundPriority/);
   });
 
+  it('gives the table name of each table a handler names (several are possible), and refuses a table the topology lacks', () => {
+    const reader = { description: 'reads the state table only', tables: { [STATE_TABLE.id]: 'read' } } as const;
+    expect(handlerEnvironment('reader', reader, LOCAL)).toEqual({ [STATE_TABLE.envVar]: 'relais-local-StateTable' });
+    expect(handlerEnvironment('reader', { description: 'no table' }, LOCAL)).toEqual({});
+    expect(() => handlerEnvironment('biller', { description: 'bills', tables: { [STATE_TABLE.id]: 'read', LedgerTable: 'readWrite' } }, LOCAL)).toThrow(
+      /"biller" needs table LedgerTable, which is not a table of infra\/topology\.ts/,
+    );
+  });
+
+  it('lists both forms of a secret among the variables a handler may receive, and sets only the form the deployment binds', () => {
+    const needs = HANDLERS['verify-webhook']!;
+    expect([...variablesOf(needs)].sort()).toEqual([ENV.verifyToken, ENV.verifyTokenArn].sort());
+    expect(Object.keys(handlerEnvironment('verify-webhook', needs, LOCAL))).toEqual([ENV.verifyToken]);
+  });
+
   it('enumerates every variable the loaders read as one the test setup scrubs from the caller environment', () => {
     const read = new Set<string>();
     for (const name of HANDLER_NAMES) for (const variable of recordReads(LOADERS[name]!, handlerEnvironment(name, HANDLERS[name], LOCAL)).reads) read.add(variable);
