@@ -2,7 +2,7 @@ import type { AwsUsageSnapshot } from './aws-usage.js';
 
 /**
  * AWS requests per message, counted over a send run, and what they cost per million messages at us-east-1
- * list prices (../shared/reference/peers.md §6; free tiers ignored).
+ * list prices (AWS pricing pages for Lambda, SQS, EventBridge, DynamoDB on-demand, S3 and API Gateway; free tiers ignored).
  */
 
 export const PRICES = {
@@ -21,7 +21,7 @@ export const PRICES = {
   dynamoPerMillionRru: 0.125,
   /** API Gateway HTTP API: $1.00 per 1M requests (first 300M; 512 KB chunks). */
   apiGatewayPerMillion: 1.0,
-  /** S3 Standard (not in peers.md §6; AWS list price): PUT $0.005 per 1,000, GET $0.0004 per 1,000. */
+  /** S3 Standard (https://aws.amazon.com/s3/pricing/): PUT $0.005 per 1,000, GET $0.0004 per 1,000. */
   s3PutPerMillion: 5.0,
   s3GetPerMillion: 0.4,
   /** Secrets Manager (AWS list price): $0.05 per 10,000 API calls. */
@@ -194,11 +194,11 @@ export function costModel(usage: AwsUsageSnapshot, messages: number, webhookRequ
     totalPerMillion,
     totalPerMillionWithLocalDurations: totalPerMillion - assumedLambdaCompute + localLambdaCompute,
     assumptions: [
-      'us-east-1 list prices from shared/reference/peers.md §6; free tiers ignored; CloudWatch Logs not counted.',
+      'us-east-1 list prices from the AWS pricing pages; free tiers ignored; CloudWatch Logs not counted.',
       'Every event and SQS message is under 64 KB and every webhook under 512 KB, so one request = one billed unit.',
       'SQS: every request billed (rule-target SendMessage, enqueue, the event source mapping\'s non-empty ReceiveMessage and DeleteMessageBatch, ChangeMessageVisibility); empty receives (idle long polling, a local artefact of 1 s polls) are reported but not charged per message. FIFO lanes at the FIFO price, the other queues at the standard price.',
       'DynamoDB: units as DynamoDB Local reports them with ReturnConsumedCapacity=TOTAL (transactional writes count 2 WRU per item), raised to AWS minimums (0.5/1 RRU per key read, 1 WRU per refused conditional write, 2 WRU per item of a cancelled transaction).',
-      `Lambda: one invocation per non-empty batch of a queue consumer and one per status webhook; arm64 at ${LAMBDA_ASSUMPTION.memoryMb} MB × ${LAMBDA_ASSUMPTION.durationMs} ms each (peers.md §6 "lean").`,
+      `Lambda: one invocation per non-empty batch of a queue consumer and one per status webhook; arm64 at ${LAMBDA_ASSUMPTION.memoryMb} MB × ${LAMBDA_ASSUMPTION.durationMs} ms each (a lean handler).`,
       'API Gateway: every status webhook attempt the sandbox ("Meta") made is one HTTP API request.',
     ],
   };

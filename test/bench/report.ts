@@ -252,7 +252,7 @@ function renderCosts(out: string[], costed: ReadonlyArray<SendPhase & { cost: Co
   }
   out.push('');
   for (const c of costed) {
-    out.push(`   Cost per million messages, ${c.label} (us-east-1 list prices, peers.md §6):`);
+    out.push(`   Cost per million messages, ${c.label} (us-east-1 list prices):`);
     for (const l of c.cost.lines) out.push(`     ${`${l.service} — ${l.item}`.padEnd(58)} ${l.arithmetic}`);
     out.push(`     ${'Total'.padEnd(58)} $${fmt(c.cost.totalPerMillion)} per million messages ($${(c.cost.totalPerMillion / 1e6).toExponential(2)} per message)`);
     out.push(`     ${'Total with Lambda GB-s at the local durations'.padEnd(58)} $${fmt(c.cost.totalPerMillionWithLocalDurations)} per million (upper bound)`);

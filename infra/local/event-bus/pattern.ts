@@ -1,6 +1,6 @@
 /**
  * Amazon EventBridge event-pattern matching for the local bus, so that local rules route exactly as the
- * deployed ones do. There is no usable npm library for this (toolchain.md §6); this follows the AWS
+ * deployed ones do. No maintained npm library evaluates EventBridge patterns; this follows the AWS
  * documentation and the semantics of aws/event-ruler, the library EventBridge is built on:
  * - https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
  * - https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html

@@ -1,7 +1,7 @@
 import { deriveBsuid, regionOf, regionOfBsuid } from './identity.js';
 
 /**
- * The WhatsApp users the sandbox knows, with both identity keys Meta uses since 2026 (reference Appendix A):
+ * The WhatsApp users the sandbox knows, with both identity keys Meta uses since 2026 (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids):
  * the phone-number `wa_id` (absent for a username user reached only by BSUID) and the business-scoped user id.
  * A phone number the sandbox meets first gets a derived, stable BSUID; a customer who writes with an explicit
  * `userId` keeps that one. `key` is the internal identity windows and rate limits are keyed on.

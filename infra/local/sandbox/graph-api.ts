@@ -162,7 +162,7 @@ function send(state: SandboxState, number: PhoneNumberDef, request: MessageReque
 }
 
 /**
- * Failures Meta reports after accepting a send (reference §4, §8):
+ * Failures Meta reports after accepting a send (https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes):
  * - 131026: the number is not on WhatsApp;
  * - 131050: a marketing template to a customer who stopped marketing messages;
  * - 131049: a marketing template to a US number (Meta delivers none at present);

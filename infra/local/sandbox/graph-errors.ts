@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * Meta's Cloud API error codes the sandbox produces: title and HTTP status as Meta documents them
- * (https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes; reference §4).
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes).
  * Throttling codes are HTTP 400, not 429; 132001 is 404; 131000 is 500.
  */
 const CATALOGUE = {

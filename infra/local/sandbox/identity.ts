@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
-/** `CC.<alnum ≤ 128>` or the parent form `CC.ENT.<alnum ≤ 128>` (reference, Appendix A). */
+/** `CC.<alnum ≤ 128>` or the parent form `CC.ENT.<alnum ≤ 128>` (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids). */
 export const BSUID_PATTERN = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
 
 /** A wa_id: the international number in digits, without `+`. E.164 allows at most 15 digits. */

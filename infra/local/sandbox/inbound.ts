@@ -7,7 +7,7 @@ import { BSUID_PATTERN, newNumericId } from './identity.js';
 
 /**
  * What a test or a developer sends to `POST /_sandbox/customers/{waId}/messages` to act as a customer, and
- * the `messages[]` item Meta would build from it (reference §2.1). Media get an id, a sha256 and a MIME type
+ * the `messages[]` item Meta would build from it (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages). Media get an id, a sha256 and a MIME type
  * as Meta's would; the sandbox serves no media download.
  */
 

@@ -1,7 +1,7 @@
 import type { MessageCategory, Pricing } from './types.js';
 
 /**
- * The `pricing` object of status webhooks under per-message pricing (reference §2.2, §6).
+ * The `pricing` object of status webhooks under per-message pricing (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status, https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing).
  *
  * The date that matters is the message's own time (when the sandbox accepted it), not today's date:
  * - until 2026-09-30: service (non-template) messages and utility templates inside the customer-service window

@@ -1,5 +1,5 @@
 /**
- * Meta's two send limits (reference §5), as token buckets on the sandbox clock:
+ * Meta's two send limits (https://developers.facebook.com/documentation/business-messaging/whatsapp/throughput, https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits), as token buckets on the sandbox clock:
  * - throughput per business number: `throughputPerSecond` messages per second, one second's worth of burst;
  *   over it → 130429;
  * - pair rate per (business number, customer): one message per `perSeconds`, `burst` messages borrowable

@@ -7,7 +7,7 @@ import type { PhoneNumberDef, RequestLogEntry, SandboxOptions, StatusDelaysMs, W
 import { WebhookDispatcher } from './webhook-delivery.js';
 import { WindowTracker } from './windows.js';
 
-/** Graph API versions the sandbox answers on (reference §0.5): v21.0 to v26.0, plus the configured one. */
+/** Graph API versions the sandbox answers on (https://developers.facebook.com/docs/graph-api/changelog): v21.0 to v26.0, plus the configured one. */
 const RELEASED_VERSIONS = ['v21.0', 'v22.0', 'v23.0', 'v24.0', 'v25.0', 'v26.0'];
 export const GRAPH_VERSION_PATTERN = /^v\d+\.\d+$/;
 

@@ -139,7 +139,7 @@ export class StatusLifecycle {
   private async emit(tracked: Tracked, status: OutboundStatus, errorCode?: keyof typeof STANDARD_DETAILS): Promise<void> {
     const { message } = tracked;
     const at = this.options.clock();
-    // Pricing (and the FEP conversation) ride on sent and on delivered, never on read (reference §2.2).
+    // Pricing (and the FEP conversation) ride on sent and on delivered, never on read (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status).
     const withPricing = status === 'sent' || status === 'delivered';
     const body = statusWebhook({
       businessAccountId: this.options.businessAccountId,

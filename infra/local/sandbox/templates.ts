@@ -15,7 +15,7 @@ import {
 import type { TemplateComponentSend, TemplateParameterSend, TemplateSend } from './validation/template-payload.js';
 
 /**
- * The WABA's message templates, and the checks Meta runs when one is sent (reference §3, §4, §7):
+ * The WABA's message templates, and the checks Meta runs when one is sent (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages, https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/overview):
  * - unknown name/language, or a status other than APPROVED/PAUSED/DISABLED: 132001 (HTTP 404);
  * - PAUSED: 132015; DISABLED: 132016;
  * - parameter count per component differs from the definition: 132000;

@@ -16,7 +16,7 @@ export interface DeliveryMeta {
 }
 
 /**
- * POSTs webhooks to Relais as Meta does (reference §1): raw body serialised Meta's way, signed with
+ * POSTs webhooks to Relais as Meta does (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview): raw body serialised Meta's way, signed with
  * `X-Hub-Signature-256` (and the legacy SHA-1 `X-Hub-Signature`); only HTTP 200 counts as delivered.
  * Anything else is retried at once, then with a doubling back-off, up to `maxAttempts` in total; a delivery
  * that never succeeds is logged and recorded, not thrown.

@@ -4,7 +4,7 @@ import type { FreeEntryPoint } from './windows.js';
 import type { OutboundStatus, PhoneNumberDef, Pricing } from './types.js';
 
 /**
- * Meta's webhook envelopes (reference §1 "Envelope", §2): `messages` (inbound messages and statuses) and
+ * Meta's webhook envelopes (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview, https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages): `messages` (inbound messages and statuses) and
  * `user_preferences`. Timestamps are unix seconds: strings in messages and statuses, integers in
  * user_preferences and `entry[].time`.
  */
@@ -68,7 +68,7 @@ export interface StatusInit {
 }
 
 /**
- * One `statuses[]` item (reference §2.2):
+ * One `statuses[]` item (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status):
  * - `recipient_id` when the phone number is known; `recipient_user_id` always, except on `failed` for a
  *   message sent to a phone number;
  * - `contacts[]` on sent, delivered and read (profile name from delivered on), never on failed;

@@ -22,7 +22,7 @@ interface PairState {
 }
 
 /**
- * Customer-service windows and free-entry-point windows per (business number, customer) (reference §6):
+ * Customer-service windows and free-entry-point windows per (business number, customer) (https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing):
  * - a customer message opens (or resets) a 24 h window; a template does not;
  * - a reply sent within 24 h of a message that carried a `referral` opens a 72 h free entry point, starting
  *   at that reply, inside which every message (templates included) is free.

@@ -13,7 +13,7 @@ import {
 } from './params.js';
 
 /**
- * Interactive messages, with the limits of Meta's interactive-message pages (reference §3): reply buttons,
+ * Interactive messages, with the limits of Meta's interactive-message pages (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/interactive-reply-buttons-messages): reply buttons,
  * lists, CTA URL buttons, single- and multi-product messages. Other interactive types (flow, carousel,
  * catalog_message, location_request_message, address_message, contact_request, call_permission_request) are
  * checked for their common parts only. Limit violations are 131009 ("Parameter value is not valid").

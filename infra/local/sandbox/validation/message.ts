@@ -23,7 +23,7 @@ import { validateTemplatePayload, type TemplateSend } from './template-payload.j
 
 /**
  * The sandbox's own reading of `POST /{version}/{phoneNumberId}/messages` bodies, written from Meta's
- * send-messages pages (reference §3), independent of Relais' contracts. The first problem found is reported,
+ * send-messages pages (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages), independent of Relais' contracts. The first problem found is reported,
  * with the parameter named in `error_data.details`.
  */
 

@@ -16,7 +16,7 @@ import {
 } from './params.js';
 
 /**
- * The shape of `template` in a send (reference §3): name, language and components with their parameters.
+ * The shape of `template` in a send (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages): name, language and components with their parameters.
  * Whether the parameters fit the registered template is decided later, against the registry (`templates.ts`).
  */
 
