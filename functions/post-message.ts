@@ -1,7 +1,6 @@
-import { httpHandler } from '#shared/composition.js';
+import { httpHandler, requestSendDepsFromEnvironment } from '#shared/composition.js';
 import { json, parseJsonBody, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send.js';
-import { requestSendDepsFromEnvironment } from './request-send.js';
 
 const STATUS_BY_REASON: Record<string, number> = { invalid_request: 400, duplicate: 409 };
 
@@ -14,6 +13,7 @@ export function createPostMessage(deps: RequestSendDeps) {
   return async (event: HttpEvent): Promise<HttpResult> => {
     const body = parseJsonBody(rawBody(event).toString('utf8'));
     const context = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
+    // The IAM caller is the requester: its idempotency keys never collide with another service's.
     const caller = context.authorizer?.iam?.userArn ?? 'http-api';
     const result = await requestSend(body, caller, deps);
     if (result.decision === 'accepted') return json(202, { messageId: result.messageId, decision: 'accepted', duplicate: result.duplicate });

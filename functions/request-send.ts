@@ -1,30 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { dynamoDocumentClient, eventBridgeClient, s3Client, sqsClient } from '#shared/adapters/aws-clients.js';
-import { createContactStore } from '#shared/adapters/contact-store.js';
-import { createEventPublisher } from '#shared/adapters/event-publisher.js';
-import { createMessageStore } from '#shared/adapters/message-store.js';
-import { createNumberRegistry } from '#shared/adapters/number-registry.js';
-import { createOutboundQueue } from '#shared/adapters/outbound-queue.js';
-import { createS3PayloadStore } from '#shared/adapters/payload-store.js';
-import { createStaticTemplateRegistry } from '#shared/domain/templates/template-registry.js';
+import { requestSendDepsFromEnvironment, sendRequestsQueueFromEnvironment, sqsHandler } from '#shared/composition.js';
 import { logger } from '#shared/logger.js';
-import { loadRequestSendConfig } from '#shared/sending-config.js';
-
-/** The consumer's own queue, to defer a request by changing its visibility. */
-const SEND_REQUESTS_QUEUE_URL = 'SEND_REQUESTS_QUEUE_URL';
+import { receivedMessage } from '#shared/middleware/fifo-batch.js';
+import type { QueueControl } from '#shared/ports/outbound-queue.js';
 import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send.js';
 
-/**
- * Consumer of the SendRequests queue: `SendRequested` events from any source, as EventBridge delivers
- * them (the whole event in the SQS body). An unreadable body is dead-lettered; an invalid request is
- * answered with `SendRejected`, never dropped.
- */
 /** Receives during which a closed window may still be one not yet recorded (about 2 s apart). */
 const WINDOW_GRACE_RECEIVES = 3;
 
-export function createRequestSendConsumer(deps: RequestSendDeps, deferral: { sqs: SQSClient; queueUrl: string } | undefined) {
+/**
+ * Consumer of the SendRequests queue: `SendRequested` events from any source, as EventBridge delivers
+ * them (the whole event in the SQS body); the event's `source` is the requester. An unreadable body is
+ * dead-lettered; an invalid request is answered with `SendRejected`, never dropped.
+ */
+export function createRequestSendConsumer(deps: RequestSendDeps, deferral: QueueControl | undefined) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const failures: string[] = [];
     // Standard SQS does not keep order; within a batch, requests are decided in the order they were put.
@@ -37,7 +26,7 @@ export function createRequestSendConsumer(deps: RequestSendDeps, deferral: { sqs
           deferIfWindowUnknown: deferral !== undefined && receives < WINDOW_GRACE_RECEIVES,
         });
         if (result.decision === 'deferred') {
-          await deferral!.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: deferral!.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: 2 }));
+          await deferral!.retryLater(receivedMessage(record), 2000);
           failures.push(record.messageId);
           continue;
         }
@@ -60,33 +49,4 @@ function putTime(record: SQSRecord): number {
   }
 }
 
-export function requestSendDepsFromEnvironment(): RequestSendDeps {
-  const config = loadRequestSendConfig(process.env);
-  const client = dynamoDocumentClient();
-  const publisher = createEventPublisher({
-    client: eventBridgeClient(),
-    eventBusName: config.eventBusName,
-    payloadStore: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
-  });
-  const numbers = createNumberRegistry({ client, tableName: config.stateTableName, configured: config.businessAccounts });
-  const queue = createOutboundQueue({ client: sqsClient(), priorityQueueUrl: config.priorityQueueUrl, bulkQueueUrl: config.bulkQueueUrl });
-  return {
-    messages: createMessageStore({ client, tableName: config.stateTableName }),
-    contacts: createContactStore({ client, tableName: config.stateTableName }),
-    templates: createStaticTemplateRegistry(config.templates),
-    enqueue: (record) => queue.enqueue(record),
-    publish: (events) => publisher.publish(events),
-    businessAccountOf: (phoneNumberId) => numbers.businessAccountOf(phoneNumberId),
-    policy: config.policy,
-    newMessageId: () => `m_${randomUUID()}`,
-    now: Date.now,
-  };
-}
-
-let run: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
-
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const queueUrl = process.env[SEND_REQUESTS_QUEUE_URL];
-  run ??= createRequestSendConsumer(requestSendDepsFromEnvironment(), queueUrl === undefined || queueUrl === '' ? undefined : { sqs: sqsClient(), queueUrl });
-  return run(event);
-}
+export const handler = sqsHandler(() => createRequestSendConsumer(requestSendDepsFromEnvironment(), sendRequestsQueueFromEnvironment()));

@@ -1,12 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import middy from '@middy/core';
-import { dynamoDocumentClient, eventBridgeClient, s3Client } from './adapters/aws-clients.js';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { dynamoDocumentClient, eventBridgeClient, s3Client, secretsManagerClient, sqsClient } from './adapters/aws-clients.js';
 import { createContactStore } from './adapters/contact-store.js';
 import { createEventPublisher, type EventPublisher } from './adapters/event-publisher.js';
+import { createGraphApiClient } from './adapters/graph-api.js';
 import { createMessageStore } from './adapters/message-store.js';
+import { createNumberRegistry } from './adapters/number-registry.js';
+import { createOutboundQueue, createQueueControl } from './adapters/outbound-queue.js';
+import { createPacingStore } from './adapters/pacing-store.js';
+import { createSecretProvider } from './adapters/secrets.js';
 import { createS3PayloadStore } from './adapters/payload-store.js';
 import { loadContactsApiConfig } from './config.js';
 import { httpErrors, type HttpEvent, type HttpResult } from './middleware/http.js';
 import type { ManageContactsDeps } from './usecases/manage-contacts.js';
+import { createStaticTemplateRegistry } from './domain/templates/template-registry.js';
+import type { QueueControl } from './ports/outbound-queue.js';
+import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from './sending-config.js';
+import type { RequestSendDeps } from './usecases/request-send.js';
+import type { SendMessageDeps } from './usecases/send-message.js';
 
 /**
  * Composition root: how handlers build their dependencies from the environment, written once. Each
@@ -47,4 +59,73 @@ export function httpHandler(build: () => (event: HttpEvent) => Promise<HttpResul
       run ??= build();
       return run(event);
     });
+}
+
+/**
+ * A Lambda SQS handler whose consumer is built on the first invocation (the cold start) and reused; a
+ * configuration error fails that invocation, so the batch returns to the queue.
+ */
+export function sqsHandler(build: () => (event: SQSEvent) => Promise<SQSBatchResponse>) {
+  let run: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
+  return (event: SQSEvent): Promise<SQSBatchResponse> => {
+    run ??= build();
+    return run(event);
+  };
+}
+
+/** Dependencies of the policy gate (request-send and POST /messages). */
+export function requestSendDepsFromEnvironment(): RequestSendDeps {
+  const config = loadRequestSendConfig(process.env);
+  const client = dynamoDocumentClient();
+  const publisher = publisherFor(config);
+  const numbers = createNumberRegistry({ client, tableName: config.stateTableName, configured: config.businessAccounts });
+  const queue = createOutboundQueue({ client: sqsClient(), priorityQueueUrl: config.priorityQueueUrl, bulkQueueUrl: config.bulkQueueUrl });
+  return {
+    messages: createMessageStore({ client, tableName: config.stateTableName }),
+    contacts: createContactStore({ client, tableName: config.stateTableName }),
+    templates: createStaticTemplateRegistry(config.templates),
+    enqueue: (record) => queue.enqueue(record),
+    publish: (events) => publisher.publish(events),
+    businessAccountOf: (phoneNumberId) => numbers.businessAccountOf(phoneNumberId),
+    policy: config.policy,
+    newMessageId: () => `m_${randomUUID()}`,
+    now: Date.now,
+  };
+}
+
+/** request-send's own queue, when it knows it (to defer a request whose window may not be recorded yet). */
+export function sendRequestsQueueFromEnvironment(): QueueControl | undefined {
+  const queueUrl = process.env[SEND_ENV.sendRequestsQueueUrl];
+  return queueUrl === undefined || queueUrl === '' ? undefined : createQueueControl({ client: sqsClient(), queues: [{ queueUrl }] });
+}
+
+/** Dependencies of the sender (send-message) and control of the lanes it reads. */
+export function senderFromEnvironment(): { deps: SendMessageDeps; queue: QueueControl } {
+  const config = loadSenderConfig(process.env);
+  const client = dynamoDocumentClient();
+  const secrets = createSecretProvider({ client: secretsManagerClient });
+  const publisher = publisherFor(config);
+  const deps: SendMessageDeps = {
+    messages: createMessageStore({ client, tableName: config.stateTableName }),
+    pacing: createPacingStore({ client, tableName: config.stateTableName }),
+    graph: createGraphApiClient({
+      baseUrl: config.graphBaseUrl,
+      version: config.graphVersion,
+      timeoutMs: config.graphTimeoutMs,
+      accessToken: () => secrets.get(config.accessToken),
+    }),
+    publish: (events) => publisher.publish(events),
+    freeEntryPoints: createContactStore({ client, tableName: config.stateTableName }),
+    settings: {
+      ratePerSecond: config.ratePerSecond,
+      bulkSharePercent: config.bulkSharePercent,
+      pairRate: { intervalMs: config.pairIntervalMs, burst: config.pairBurst },
+      maxAttempts: config.maxAttempts,
+      inlineWaitMs: 1000,
+    },
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+  };
+  return { deps, queue: createQueueControl({ client: sqsClient(), queues: config.queues }) };
 }

@@ -32,6 +32,8 @@ export const SEND_ENV = {
   bulkQueueUrl: 'OUTBOUND_BULK_QUEUE_URL',
   priorityDlqUrl: 'OUTBOUND_PRIORITY_DLQ_URL',
   bulkDlqUrl: 'OUTBOUND_BULK_DLQ_URL',
+  /** request-send's own queue, to defer a request by changing its visibility. */
+  sendRequestsQueueUrl: 'SEND_REQUESTS_QUEUE_URL',
   templates: 'TEMPLATES',
   policy: 'SEND_POLICY',
   businessAccounts: 'BUSINESS_ACCOUNTS',

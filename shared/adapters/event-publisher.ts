@@ -1,34 +1,14 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { RELAIS_EVENT_SOURCE } from '../contracts/events/catalogue.js';
 import type { DomainEvent } from '../contracts/events/registry.js';
+import { PublishError, type EventPublisher } from '../ports/event-publisher.js';
 import type { PayloadStore } from './payload-store.js';
+
+export { PublishError, type EventPublisher, type PublishReport } from '../ports/event-publisher.js';
 
 /** EventBridge's PutEvents limits: 10 entries and 256 KB per request. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
-
-export interface EventPublisher {
-  /** Puts every event on the bus or throws {@link PublishError}; retried entries may be delivered twice (ids are stable). */
-  publish(events: readonly DomainEvent[]): Promise<PublishReport>;
-}
-
-export interface PublishReport {
-  readonly published: number;
-  readonly requests: number;
-  readonly retriedEntries: number;
-  readonly claimChecked: number;
-}
-
-/** Some events were still refused after the retry budget: the caller must not acknowledge the input. */
-export class PublishError extends Error {
-  constructor(
-    readonly failed: number,
-    readonly errorCodes: readonly string[],
-  ) {
-    super(`${failed} event(s) were not accepted by EventBridge (${[...new Set(errorCodes)].join(', ')})`);
-    this.name = 'PublishError';
-  }
-}
 
 export interface EventPublisherOptions {
   readonly client: EventBridgeClient;

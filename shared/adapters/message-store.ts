@@ -1,118 +1,29 @@
+import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { GraphErrorRef } from '../contracts/events/ingestion.js';
-import type { MessageCategory, MessageFailureReason, OutboundRecipient, SendLane, SendRequestData } from '../contracts/events/outbound.js';
+import type { MarketingSends, MessageRecord, OutboxStatus } from '../domain/sending/records.js';
+import type { MessageStore } from '../ports/message-store.js';
 import { queryAll } from './dynamo-query.js';
 import { conditionHeld, transactionOutcome, whenConditionHolds } from './dynamo-conditions.js';
 
+export type { MarketingSends, MessageRecord, OutboxStatus } from '../domain/sending/records.js';
+export type { MessageStore } from '../ports/message-store.js';
+
 /**
- * The outbox: one record per accepted or refused send, keyed by Relais's message id, with an idempotency
+ * The outbox on the state table: one record per accepted or refused send, keyed by Relais's message id, with an idempotency
  * item per caller key and a wamid item once Meta has answered. Items (state table):
  *
  * | item                       | pk                        | sk        |
  * |----------------------------|---------------------------|-----------|
  * | message / outbox record    | `MSG#<messageId>`         | `MSG`     |
- * | idempotency key → message  | `IDEMP#<idempotencyKey>`  | `IDEMP`   |
+ * | idempotency key → message  | `IDEMP#<requester>#<key>` | `IDEMP`   |
  * | wamid → message            | `WAMID#<wamid>`           | `WAMID`   |
  * | marketing sends of contact | `CONTACT#<contactId>`     | `MKTSENDS`|
  * | messages of a contact      | `CONTACT#<contactId>#MSGS`| `<createdAt ISO>#<messageId>` |
  *
+ * `<requester>` is the first 32 hex digits of the SHA-256 of `requestedBy` (an event source or an IAM ARN, up
+ * to 256 characters), so the key stays far below DynamoDB's 2,048-byte partition-key limit.
  * Meta and SQS FIFO de-duplicate for minutes at most; these records do it for `retentionDays`.
  */
-
-export type OutboxStatus =
-  | 'queued'
-  | 'sending'
-  | 'uncertain'
-  | 'accepted'
-  | 'sent'
-  | 'delivered'
-  | 'read'
-  | 'played'
-  | 'failed'
-  | 'rejected'
-  | 'dead_lettered';
-
-export interface MessageRecord {
-  readonly messageId: string;
-  readonly idempotencyKey: string;
-  /** sha256 of the request's `data`: the same key with another body is refused. */
-  readonly requestHash: string;
-  readonly requestedBy?: string;
-  readonly correlationId?: string;
-  readonly phoneNumberId: string;
-  readonly businessAccountId?: string;
-  readonly contactId?: string;
-  /** Removed when the contact is erased (GDPR); the record then keeps only pseudonymous facts. */
-  readonly recipient?: OutboundRecipient;
-  readonly messageType: SendRequestData['message']['type'];
-  readonly category: MessageCategory;
-  readonly lane?: SendLane;
-  readonly status: OutboxStatus;
-  readonly rejection?: { readonly reason: string; readonly message: string };
-  /** What the sender needs to build Meta's payload. Removed when the message reaches a final state. */
-  readonly request?: SendRequestData;
-  readonly wamid?: string;
-  readonly attempts: number;
-  readonly lastError?: { readonly message: string; readonly error?: GraphErrorRef };
-  /** Why the message failed for good (status `failed` set by the sender), as published in MessageFailed. */
-  readonly failureReason?: MessageFailureReason;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  /** When the current send attempt started (status `sending`/`uncertain`). */
-  readonly sendingSince?: number;
-  /** Set when the contact was erased: recipient and content are gone. */
-  readonly erasedAt?: number;
-  /**
-   * The contact's open free-entry-point offer when the gate accepted this message: if Meta accepts it before
-   * `replyBy`, the reply opens the 72 h free window (billing reads it).
-   */
-  readonly freeEntryPointOffer?: { readonly referralAt: number; readonly replyBy: number };
-}
-
-export interface MarketingSends {
-  readonly contactId: string;
-  readonly sends: readonly number[];
-  readonly version: number;
-}
-
-export interface MessageStore {
-  findByIdempotencyKey(key: string): Promise<MessageRecord | undefined>;
-  /**
-   * Writes the idempotency item and the record atomically (and, for a marketing send, the contact's
-   * marketing-send list, guarded by its version). `exists` when the key was taken meanwhile;
-   * `cap_conflict` when another marketing send to the contact won the race: decide again.
-   */
-  create(record: MessageRecord, marketing?: { previous: MarketingSends | undefined; sends: readonly number[] }): Promise<'created' | 'exists' | 'cap_conflict'>;
-  get(messageId: string): Promise<MessageRecord | undefined>;
-  findByWamid(wamid: string): Promise<MessageRecord | undefined>;
-  marketingSends(contactId: string): Promise<MarketingSends | undefined>;
-  /** `queued` → `sending`, counting the attempt. Returns the current record when it is not `queued`. */
-  claim(messageId: string, now: number): Promise<{ claimed: true; record: MessageRecord } | { claimed: false; record: MessageRecord | undefined }>;
-  /** `sending`/`uncertain` → `accepted` with Meta's wamid; writes the wamid item. */
-  accept(messageId: string, wamid: string, now: number): Promise<MessageRecord | undefined>;
-  /**
-   * `sending` → `queued`: the message goes back to its queue. `refundAttempt` when nothing was tried (a
-   * pacing wait), so waiting never uses up the retry budget.
-   */
-  release(messageId: string, lastError: MessageRecord['lastError'], now: number, refundAttempt?: boolean): Promise<void>;
-  /**
-   * Moves to `to` when the current status is one of `from`. Returns the updated record or undefined.
-   * `attempts` resets the retry budget (the DLQ redrive puts a message back with a fresh one).
-   */
-  /**
-   * GDPR erasure of one contact's messages: recipient and content removed from every record of the
-   * contact (listed under `CONTACT#<id>#MSGS`, written once with each message: a one-unit item rather than
-   * an index that would copy every status update); ids, statuses and categories stay for billing.
-   */
-  eraseContact(contactId: string, at: number): Promise<number>;
-  transition(
-    messageId: string,
-    from: readonly OutboxStatus[],
-    to: OutboxStatus,
-    now: number,
-    extra?: Partial<Pick<MessageRecord, 'wamid' | 'lastError' | 'attempts' | 'failureReason'>>,
-  ): Promise<MessageRecord | undefined>;
-}
 
 export function createMessageStore({
   client,
@@ -127,7 +38,7 @@ export function createMessageStore({
   const TableName = tableName;
   const ttl = (now: number) => Math.ceil(now / 1000) + retentionDays * 86_400;
   const msgKey = (messageId: string) => ({ pk: `MSG#${messageId}`, sk: 'MSG' });
-  const idempKey = (key: string) => ({ pk: `IDEMP#${key}`, sk: 'IDEMP' });
+  const idempKey = (requestedBy: string | undefined, key: string) => ({ pk: `IDEMP#${requesterScope(requestedBy)}#${key}`, sk: 'IDEMP' });
   const wamidKey = (wamid: string) => ({ pk: `WAMID#${wamid}`, sk: 'WAMID' });
   const mktKey = (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'MKTSENDS' });
 
@@ -174,8 +85,8 @@ export function createMessageStore({
   }
 
   return {
-    async findByIdempotencyKey(key) {
-      const out = await client.send(new GetCommand({ TableName, Key: idempKey(key), ConsistentRead: true }));
+    async findByIdempotencyKey(requestedBy, key) {
+      const out = await client.send(new GetCommand({ TableName, Key: idempKey(requestedBy, key), ConsistentRead: true }));
       const messageId = out.Item?.['messageId'] as string | undefined;
       return messageId === undefined ? undefined : get(messageId);
     },
@@ -185,7 +96,7 @@ export function createMessageStore({
         {
           Put: {
             TableName,
-            Item: { ...idempKey(record.idempotencyKey), messageId: record.messageId, requestHash: record.requestHash, expiresAt: ttl(record.createdAt) },
+            Item: { ...idempKey(record.requestedBy, record.idempotencyKey), messageId: record.messageId, requestHash: record.requestHash, expiresAt: ttl(record.createdAt) },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -299,6 +210,11 @@ export function createMessageStore({
       return record;
     },
   };
+}
+
+/** The idempotency scope of a requester: a fixed-length digest, never the requester itself. */
+function requesterScope(requestedBy: string | undefined): string {
+  return createHash('sha256').update(requestedBy ?? '').digest('hex').slice(0, 32);
 }
 
 /** The item listing one message under its contact, for GDPR erasure. */

@@ -1,4 +1,4 @@
-import { PublishError, type EventPublisher } from '../adapters/event-publisher.js';
+import { PublishError, type EventPublisher } from '../ports/event-publisher.js';
 import { MAX_WEBHOOK_BODY_BYTES, WebhookPayloadSchema } from '../contracts/whatsapp/webhook.js';
 import { normaliseWebhook } from '../domain/ingestion/normalise-webhook.js';
 import { verifyWebhookSignature } from '../domain/ingestion/webhook-signature.js';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ConsentHistoryPage, ConsentWrite, ContactOverview, ContactProfile, ContactStore } from '../adapters/contact-store.js';
-import { PublishError } from '../adapters/event-publisher.js';
+import { PublishError } from '../ports/event-publisher.js';
 import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
 import { eventDataSchemas, type DomainEvent, type EventData } from '../contracts/events/registry.js';
 import {

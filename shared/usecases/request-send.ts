@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SendContextReader } from '../adapters/contact-store.js';
-import type { MessageRecord, MessageStore } from '../adapters/message-store.js';
+import type { MessageRecord } from '../domain/sending/records.js';
+import type { MessageStore } from '../ports/message-store.js';
 import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
 import { parseSendRequest, type SendRejectionReason, type SendRequest } from '../contracts/events/outbound.js';
 import type { DomainEvent } from '../contracts/events/registry.js';
@@ -81,7 +82,7 @@ export async function requestSend(
   const requestHash = hashRequest(request);
 
   for (let attempt = 0; attempt < 3; attempt++) {
-    const existing = await deps.messages.findByIdempotencyKey(request.metadata.idempotencyKey);
+    const existing = await deps.messages.findByIdempotencyKey(requestedBy, request.metadata.idempotencyKey);
     if (existing !== undefined) return replay(existing, request, requestHash, requestedBy, deps);
 
     const now = deps.now();
@@ -116,6 +117,7 @@ export async function requestSend(
       requestHash,
       requestedBy,
       ...(request.metadata.correlationId !== undefined ? { correlationId: request.metadata.correlationId } : {}),
+      ...(request.metadata.campaignId !== undefined ? { campaignId: request.metadata.campaignId } : {}),
       phoneNumberId: data.phoneNumberId,
       ...(waba !== undefined ? { businessAccountId: waba } : {}),
       ...(contact !== undefined ? { contactId: contact.contactId } : {}),

@@ -1,5 +1,6 @@
 import type { ContactStore } from '../adapters/contact-store.js';
-import type { MessageRecord, MessageStore } from '../adapters/message-store.js';
+import type { MessageRecord } from '../domain/sending/records.js';
+import type { MessageStore } from '../ports/message-store.js';
 import { freeEntryPointOpportunity, openFreeEntryPointWindow } from '../domain/windows/customer-service-window.js';
 import type { PacingStore } from '../ports/pacing-store.js';
 import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
@@ -9,12 +10,12 @@ import type { DomainEvent } from '../contracts/events/registry.js';
 import { toGraphMessage } from '../domain/sending/graph-payload.js';
 import { classifyMetaError } from '../domain/sending/meta-errors.js';
 import { pairDelayMs, pairKey, retryDelayMs, type PairRateConfig } from '../domain/sending/pacing.js';
-import type { GraphSendResult } from '../adapters/graph-api.js';
+import type { GraphApiClient } from '../ports/graph-api.js';
 
 export interface SendMessageDeps {
   readonly messages: MessageStore;
   readonly pacing: PacingStore;
-  readonly graph: { sendMessage(phoneNumberId: string, body: Record<string, unknown>): Promise<GraphSendResult> };
+  readonly graph: GraphApiClient;
   readonly publish: (events: readonly DomainEvent[]) => Promise<unknown>;
   /** Records the free-entry-point window a reply opened (contact store). */
   readonly freeEntryPoints: Pick<ContactStore, 'openFreeEntryPointWindow'>;

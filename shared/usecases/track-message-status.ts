@@ -1,4 +1,5 @@
-import type { MessageStore, OutboxStatus } from '../adapters/message-store.js';
+import type { OutboxStatus } from '../domain/sending/records.js';
+import type { MessageStore } from '../ports/message-store.js';
 import { DetailType } from '../contracts/events/catalogue.js';
 import type { MessageStatusUpdated } from '../contracts/events/ingestion.js';
 import type { DomainEvent } from '../contracts/events/registry.js';

@@ -1,4 +1,5 @@
-import type { MarketingSends, MessageRecord, MessageStore, OutboxStatus } from '#shared/adapters/message-store.js';
+import type { MarketingSends, MessageRecord, OutboxStatus } from '#shared/domain/sending/records.js';
+import type { MessageStore } from '#shared/ports/message-store.js';
 
 /**
  * A MessageStore with the same conditional semantics as the DynamoDB one (claim only from `queued`,
@@ -15,18 +16,19 @@ export function inMemoryMessageStore(): MessageStore & { records: Map<string, Me
   };
   return {
     records,
-    async findByIdempotencyKey(key) {
-      const id = keys.get(key);
+    async findByIdempotencyKey(requestedBy, key) {
+      const id = keys.get(`${requestedBy}\n${key}`);
       return id === undefined ? undefined : records.get(id);
     },
     async create(record, cap) {
-      if (keys.has(record.idempotencyKey)) return 'exists';
+      const scoped = `${record.requestedBy ?? ''}\n${record.idempotencyKey}`;
+      if (keys.has(scoped)) return 'exists';
       if (cap !== undefined && record.contactId !== undefined) {
         const current = marketing.get(record.contactId);
         if ((current?.version ?? 0) !== (cap.previous?.version ?? 0)) return 'cap_conflict';
         marketing.set(record.contactId, { contactId: record.contactId, sends: [...cap.sends], version: (current?.version ?? 0) + 1 });
       }
-      keys.set(record.idempotencyKey, record.messageId);
+      keys.set(scoped, record.messageId);
       put(record);
       return 'created';
     },

@@ -650,10 +650,15 @@ export const SendRequestMetadataSchema = z
   .strictObject({
     /** Version of this request schema. */
     schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
-    /** Exactly-once key: the same key with the same body is sent once, however often it is put or posted. */
+    /**
+     * Exactly-once key, scoped by requester (the event's `source`, or the HTTP API caller): the same key with
+     * the same body from the same requester is sent once, however often it is put or posted.
+     */
     idempotencyKey: IdempotencyKeySchema,
     /** The caller's id echoed on every outcome event for this request. */
     correlationId: CorrelationIdSchema.optional(),
+    /** The campaign the message belongs to, recorded with it so that the campaign can pause or cancel what it queued. */
+    campaignId: CorrelationIdSchema.optional(),
   })
   .describe('What the caller says about its request: schema version, idempotency key, correlation id.');
 export type SendRequestMetadata = z.infer<typeof SendRequestMetadataSchema>;

@@ -14,7 +14,7 @@ import type {
 
 /**
  * Turns a validated Relais send request into the JSON body of Meta's
- * `POST /<version>/<phone-number-id>/messages` (reference §3, Appendix A).
+ * `POST /<version>/<phone-number-id>/messages`: https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages
  *
  * Relais's request is flat camelCase; Meta's body is snake_case with a per-type object
  * (`"type": "image", "image": {…}`). Only fields the caller set are written: an absent optional field is

@@ -3,10 +3,10 @@ import type { MessageFailureReason } from '../../contracts/events/outbound.js';
 /**
  * How the sender reacts to an error from Meta's send API (or to a failed status webhook), by Meta's
  * `code` — never by the HTTP status alone, since Meta returns its throttling errors as HTTP 400.
- * See ../shared/reference/whatsapp-cloud-api.md §4.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes
  *
- * - `slow_down_number`: the business number's throughput (130429). Requeue shortly; the per-number token
- *   bucket paces the retry.
+ * - `slow_down_number`: the business number's throughput (130429). Requeue shortly; the per-number rate
+ *   slots pace the retry.
  * - `slow_down_pair`: the (business, user) pair rate (131056). Delay only this recipient's group, 4^X s.
  * - `retry`: a transient failure (Meta down, API or WABA rate limit). Retry with exponential back-off.
  * - `fail`: retrying cannot help (policy, recipient, template, account or request problem). Terminal.

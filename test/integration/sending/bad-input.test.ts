@@ -19,6 +19,7 @@ import {
   ukMobile,
   waitForEvent,
   waitForEvents,
+  TEST_SOURCE,
   type SendingStack,
 } from '#test/support/stack-harness.js';
 
@@ -74,7 +75,7 @@ describe('an invalid SendRequested event', () => {
     expect(rejected['reason']).toBe('invalid_request');
     expect(rejected['requestedBy']).toBe('acme.orders');
     expect(rejected['issues']).toEqual(expect.arrayContaining([expect.stringMatching(issue)]));
-    expect(await s.outbox.store.findByIdempotencyKey(key)).toBeUndefined();
+    expect(await s.outbox.store.findByIdempotencyKey(TEST_SOURCE, key)).toBeUndefined();
     expect(eventsMatching(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: key })).toEqual([]);
   });
 
@@ -85,7 +86,7 @@ describe('an invalid SendRequested event', () => {
     const rejected = dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'SendRejected', idempotencyKey: key }));
     expect(rejected['reason']).toBe('invalid_request');
     expect(rejected['message']).toMatch(/order_update.*body takes 2 parameters, the request gives 1/);
-    const record = await s.outbox.store.findByIdempotencyKey(key);
+    const record = await s.outbox.store.findByIdempotencyKey(TEST_SOURCE, key);
     expect(record).toMatchObject({ status: 'rejected', rejection: { reason: 'invalid_request' } });
     expect(requestsFor(s.stack.sandbox.requests(), record!.messageId)).toEqual([]);
   });
@@ -121,7 +122,7 @@ describe('an invalid SendRequested event', () => {
 });
 
 describe('the idempotency key', () => {
-  it('put twice at once as an event sends one message, and the HTTP API answers the same message id', async () => {
+  it('put twice at once as an event by one source sends one message, and a third put answers the same message id', async () => {
     const key = 'idem-event-twice';
     const request = sendRequest({ idempotencyKey: key, correlationId: 'order-7001', to: CUSTOMER, message: orderUpdate('A-7001', 'shipped') });
     await Promise.all([s.bus.putSendRequested(request), s.bus.putSendRequested(request)]);
@@ -132,44 +133,64 @@ describe('the idempotency key', () => {
     const [messageId] = [...messageIds] as string[];
     await waitForEvent(s.eventsLogPath, { detailType: 'MessageRead', messageId: messageId! });
 
-    const http = await postMessage(s.stack.apiUrl, request);
-    expect(http.status).toBe(202);
-    expect(http.json).toEqual({ messageId, decision: 'accepted', duplicate: true });
+    await s.bus.putSendRequested(request);
+    const again = await waitForEvents(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: key }, { count: 3 });
+    expect(new Set(again.map((e) => dataOf(e)['messageId']))).toEqual(new Set([messageId]));
 
     await s.stack.whenIdle(30_000);
     expect(requestsFor(s.stack.sandbox.requests(), messageId!)).toHaveLength(1);
     expect(new Set(eventsMatching(s.eventsLogPath, { detailType: 'MessageSent', messageId: messageId! }).map((e) => e.detail.metadata?.eventId)).size).toBe(1);
   });
 
-  it('posted over HTTP then put as an event sends one message', async () => {
-    const key = 'idem-http-then-event';
+  it('is scoped by requester: the same key posted over HTTP and put as an event by another service sends two messages', async () => {
+    const key = 'idem-two-requesters';
     const request = sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('A-7002', 'packed') });
     const first = await postMessage(s.stack.apiUrl, request);
     expect(first.status).toBe(202);
-    const { messageId } = first.json as { messageId: string };
+    const { messageId: byHttp } = first.json as { messageId: string };
     await s.bus.putSendRequested(request);
 
-    await waitForEvents(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: key }, { count: 2 });
-    await waitForEvent(s.eventsLogPath, { detailType: 'MessageRead', messageId });
+    const accepted = await waitForEvents(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: key }, { count: 2 });
+    expect(accepted.map((e) => dataOf(e)['requestedBy']).sort()).toEqual(['acme.orders', 'arn:aws:iam::000000000000:user/local'].sort());
+    const byEvent = accepted.map((e) => dataOf(e)['messageId'] as string).find((id) => id !== byHttp)!;
+    expect(byEvent).toBeDefined();
+    for (const messageId of [byHttp, byEvent]) await waitForEvent(s.eventsLogPath, { detailType: 'MessageRead', messageId });
     await s.stack.whenIdle(30_000);
-    expect(acceptedRequests(requestsFor(s.stack.sandbox.requests(), messageId))).toHaveLength(1);
-    expect(eventsMatching(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: key }).map((e) => dataOf(e)['messageId'])).toEqual([messageId, messageId]);
+    expect(acceptedRequests(requestsFor(s.stack.sandbox.requests(), byHttp))).toHaveLength(1);
+    expect(acceptedRequests(requestsFor(s.stack.sandbox.requests(), byEvent))).toHaveLength(1);
   });
 
-  it('reused with a different body is refused as duplicate, by event and over HTTP, and the first message is untouched', async () => {
+  it('is scoped by event source: two services putting the same key with different bodies each get their message', async () => {
+    const key = 'idem-two-sources';
+    await s.bus.putSendRequested(sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('A-7010', 'packed') }), { source: 'acme.orders' });
+    await s.bus.putSendRequested(sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('A-7010', 'remboursé 💶') }), { source: 'acme.billing' });
+
+    const accepted = await waitForEvents(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: key }, { count: 2 });
+    expect(accepted.map((e) => dataOf(e)['requestedBy']).sort()).toEqual(['acme.billing', 'acme.orders']);
+    expect(new Set(accepted.map((e) => dataOf(e)['messageId'])).size).toBe(2);
+    expect(eventsMatching(s.eventsLogPath, { detailType: 'SendRejected', idempotencyKey: key })).toEqual([]);
+    const billing = await s.outbox.store.findByIdempotencyKey('acme.billing', key);
+    expect(billing).toMatchObject({ requestedBy: 'acme.billing', idempotencyKey: key });
+    expect(billing?.messageId).not.toBe((await s.outbox.store.findByIdempotencyKey('acme.orders', key))?.messageId);
+  });
+
+  it('reused by the same requester with a different body is refused as duplicate, by event and over HTTP, and the first message is untouched', async () => {
     const key = 'idem-reused';
     const first = await postMessage(s.stack.apiUrl, sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('A-7003', 'packed') }));
     expect(first.status).toBe(202);
     const { messageId } = first.json as { messageId: string };
 
     const other = sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('A-7003', 'cancelled') });
-    await s.bus.putSendRequested(other);
-    const rejected = dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'SendRejected', idempotencyKey: key }));
-    expect(rejected).toMatchObject({ reason: 'duplicate', idempotencyKey: key });
-
     const http = await postMessage(s.stack.apiUrl, other);
     expect(http.status).toBe(409);
     expect(http.json).toMatchObject({ decision: 'rejected', error: { code: 'duplicate' } });
+
+    const eventKey = 'idem-reused-event';
+    await s.bus.putSendRequested(sendRequest({ idempotencyKey: eventKey, to: CUSTOMER, message: orderUpdate('A-7004', 'packed') }));
+    await waitForEvent(s.eventsLogPath, { detailType: 'SendAccepted', idempotencyKey: eventKey });
+    await s.bus.putSendRequested(sendRequest({ idempotencyKey: eventKey, to: CUSTOMER, message: orderUpdate('A-7004', 'cancelled') }));
+    const rejected = dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'SendRejected', idempotencyKey: eventKey }));
+    expect(rejected).toMatchObject({ reason: 'duplicate', idempotencyKey: eventKey, requestedBy: 'acme.orders' });
 
     await s.stack.whenIdle(30_000);
     const sent = acceptedRequests(requestsFor(s.stack.sandbox.requests(), messageId));

@@ -17,6 +17,7 @@ import {
   ukMobile,
   waIdOf,
   waitForEvent,
+  TEST_SOURCE,
   type SendingStack,
 } from '#test/support/stack-harness.js';
 
@@ -59,7 +60,7 @@ describe('the policy gate on the local stack', () => {
 
     const rejected = await rejectionOf(key);
     expect(rejected).toMatchObject({ reason: 'window_closed', message: expect.stringContaining('131047') });
-    const record = await s.outbox.store.findByIdempotencyKey(key);
+    const record = await s.outbox.store.findByIdempotencyKey(TEST_SOURCE, key);
     expect(record).toMatchObject({ status: 'rejected', rejection: { reason: 'window_closed' } });
     expect(requestsFor(s.stack.sandbox.requests(), record!.messageId)).toEqual([]);
   });
@@ -86,7 +87,7 @@ describe('the policy gate on the local stack', () => {
     await s.bus.putSendRequested(sendRequest({ idempotencyKey: key, to: ukMobile(22), message: springPromo }));
 
     expect(await rejectionOf(key)).toMatchObject({ reason: 'consent_missing' });
-    const record = await s.outbox.store.findByIdempotencyKey(key);
+    const record = await s.outbox.store.findByIdempotencyKey(TEST_SOURCE, key);
     expect(requestsFor(s.stack.sandbox.requests(), record!.messageId)).toEqual([]);
   });
 
@@ -114,7 +115,7 @@ describe('the policy gate on the local stack', () => {
     await s.bus.putSendRequested(sendRequest({ idempotencyKey: key, to: US_CUSTOMER, message: springPromo }));
 
     expect(await rejectionOf(key)).toMatchObject({ reason: 'marketing_to_us_number' });
-    const record = await s.outbox.store.findByIdempotencyKey(key);
+    const record = await s.outbox.store.findByIdempotencyKey(TEST_SOURCE, key);
     expect(requestsFor(s.stack.sandbox.requests(), record!.messageId)).toEqual([]);
   });
 });

@@ -162,3 +162,30 @@ describe('requestSend with hostile nesting', () => {
     expect(result).toMatchObject({ decision: 'accepted' });
   });
 });
+
+describe('requestSend: origin and idempotency scope', () => {
+  it('records the requester and the campaign on the message, so a campaign can find what it queued', async () => {
+    const ctx = setup({ ...openWindow, ...optedIn });
+    const input = { ...request('k-camp', { message: promo }), metadata: { schemaVersion: 1, idempotencyKey: 'k-camp', campaignId: 'printemps-2027 🌸' } };
+    const result = await requestSend(input, 'acme.campaigns', ctx.deps);
+    expect(result).toMatchObject({ decision: 'accepted' });
+    expect(ctx.enqueued[0]).toMatchObject({ requestedBy: 'acme.campaigns', campaignId: 'printemps-2027 🌸', lane: 'bulk' });
+  });
+
+  it('keeps the keys of two requesters apart: the same key with different bodies gives each its own message', async () => {
+    const ctx = setup(openWindow);
+    const orders = await requestSend(request('k-shared'), 'acme.orders', ctx.deps);
+    const billing = await requestSend(request('k-shared', { message: { type: 'text', body: 'Votre remboursement est en route 💶' } }), 'arn:aws:iam::123456789012:role/billing', ctx.deps);
+    expect(orders).toMatchObject({ decision: 'accepted', duplicate: false });
+    expect(billing).toMatchObject({ decision: 'accepted', duplicate: false });
+    expect(billing.messageId).not.toBe(orders.messageId);
+    expect(ctx.enqueued.map((r) => r.requestedBy)).toEqual(['acme.orders', 'arn:aws:iam::123456789012:role/billing']);
+  });
+
+  it('still answers a repeat from the same requester with its first message, and a changed body with duplicate', async () => {
+    const ctx = setup(openWindow);
+    const first = await requestSend(request('k-same'), 'acme.orders', ctx.deps);
+    await expect(requestSend(request('k-same'), 'acme.orders', ctx.deps)).resolves.toEqual({ decision: 'accepted', messageId: first.messageId, duplicate: true });
+    await expect(requestSend(request('k-same', { message: { type: 'text', body: 'autre' } }), 'acme.orders', ctx.deps)).resolves.toMatchObject({ decision: 'rejected', reason: 'duplicate' });
+  });
+});
