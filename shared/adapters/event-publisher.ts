@@ -1,10 +1,14 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { RELAIS_EVENT_SOURCE } from '../contracts/events/catalogue.js';
 import type { DomainEvent } from '../contracts/events/registry.js';
-import { PublishError, type EventPublisher } from '../ports/event-publisher.js';
+import { describeIssues } from '../errors.js';
+import { z } from 'zod';
+import { EventMetadataSchema } from '../contracts/events/envelope.js';
+import { eventDataSchemas } from '../contracts/events/registry.js';
+import { InvalidEventError, PublishError, type EventPublisher } from '../ports/event-publisher.js';
 import type { PayloadStore } from './payload-store.js';
 
-export { PublishError, type EventPublisher, type PublishReport } from '../ports/event-publisher.js';
+export { InvalidEventError, PublishError, type EventPublisher, type PublishReport } from '../ports/event-publisher.js';
 
 /** EventBridge's PutEvents limits: 10 entries and 256 KB per request. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -60,6 +64,7 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
 
   return {
     async publish(events) {
+      events.forEach(validate);
       const prepared = await Promise.all(events.map(toPending));
       let pending = prepared.map((p) => p.pending);
       let requests = 0;
@@ -105,6 +110,13 @@ async function mapConcurrently<T>(items: readonly T[], limit: number, task: (ite
     while (next < items.length) await task(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Throws {@link InvalidEventError} when the event's `{ metadata, data }` fails its detail-type's contract. */
+function validate(event: DomainEvent): void {
+  if (!Object.hasOwn(eventDataSchemas, event.detailType)) throw new InvalidEventError(String(event.detailType), ['detail-type: not in the event registry']);
+  const checked = z.object({ metadata: EventMetadataSchema, data: eventDataSchemas[event.detailType] }).safeParse({ metadata: event.metadata, data: event.data });
+  if (!checked.success) throw new InvalidEventError(event.detailType, describeIssues(checked.error.issues));
 }
 
 /** Splits entries into PutEvents requests of at most 10 entries and 256 KB. */

@@ -26,3 +26,18 @@ export class PublishError extends Error {
     this.name = 'PublishError';
   }
 }
+
+/**
+ * An event whose detail fails its contract (`shared/contracts/events/registry.ts`): a producer bug. The
+ * publisher refuses the whole call before putting anything, so the bug fails the producer's tests instead
+ * of reaching a consumer as poison.
+ */
+export class InvalidEventError extends Error {
+  constructor(
+    readonly detailType: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`refused to publish an invalid ${detailType}: ${issues.join('; ')}`);
+    this.name = 'InvalidEventError';
+  }
+}

@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PUT_EVENTS_MAX_BYTES, PublishError, createEventPublisher, entrySize } from '#shared/adapters/event-publisher.js';
+import { InvalidEventError } from '#shared/ports/event-publisher.js';
 import type { PayloadStore } from '#shared/adapters/payload-store.js';
 import { DetailType, RELAIS_EVENT_SOURCE } from '#shared/contracts/events/catalogue.js';
 import type { PayloadReference } from '#shared/contracts/events/envelope.js';
@@ -127,5 +128,30 @@ describe('createEventPublisher', () => {
 describe('entrySize', () => {
   it('counts 14 bytes for Time plus the UTF-8 bytes of source, detail-type, detail and resources', () => {
     expect(entrySize({ Time: new Date(), Source: 'ab', DetailType: 'cd', Detail: '{"e":"é"}', Resources: ['r1'] })).toBe(14 + 2 + 2 + 10 + 2);
+  });
+});
+
+describe('createEventPublisher refuses events that fail their contract', () => {
+  beforeEach(() => {
+    eventBridge.reset();
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'id-0' }] });
+  });
+
+  const valid = event(1, { text: 'Merci 🎉 شكرا' });
+
+  it.each<[string, DomainEvent, RegExp]>([
+    ['data missing a required field', { ...valid, data: { ...valid.data, field: undefined } } as unknown as DomainEvent, /WebhookUpdateUnrecognised: data\.field: /],
+    ['metadata without an event id', { ...valid, metadata: { ...valid.metadata, eventId: undefined } } as unknown as DomainEvent, /metadata\.eventId: /],
+    ['a detail-type outside the registry', { ...valid, detailType: 'MessageExploded' } as unknown as DomainEvent, /MessageExploded: detail-type: not in the event registry/],
+    ['the wrong data for its detail-type', { ...valid, detailType: DetailType.MessageSent } as unknown as DomainEvent, /invalid MessageSent: /],
+  ])('refuses %s and puts nothing, not even its valid neighbours', async (_, bad, message) => {
+    const attempt = publisher().publish([event(0), bad, event(2)]);
+    await expect(attempt).rejects.toThrow(InvalidEventError);
+    await expect(publisher().publish([bad])).rejects.toThrow(message);
+    expect(sentEntries()).toEqual([]);
+  });
+
+  it('publishes an event that passes its contract', async () => {
+    await expect(publisher().publish([valid])).resolves.toMatchObject({ published: 1 });
   });
 });
