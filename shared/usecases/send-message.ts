@@ -1,7 +1,7 @@
 import type { ContactStore } from '../adapters/contact-store.js';
 import type { MessageRecord } from '../domain/sending/records.js';
 import type { MessageStore } from '../ports/message-store.js';
-import { freeEntryPointOpportunity, openFreeEntryPointWindow } from '../domain/windows/customer-service-window.js';
+import { openFreeEntryPointWindow } from '../domain/windows/customer-service-window.js';
 import type { PacingStore } from '../ports/pacing-store.js';
 import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
 import type { GraphErrorRef } from '../contracts/events/ingestion.js';
@@ -151,7 +151,8 @@ export async function sendMessage(messageId: string, deps: SendMessageDeps): Pro
 async function openFreeEntryPoint(record: MessageRecord, acceptedAt: number, deps: SendMessageDeps): Promise<void> {
   const offer = record.freeEntryPointOffer;
   if (offer === undefined || record.contactId === undefined || record.request?.message.type === 'markRead') return;
-  const window = openFreeEntryPointWindow(freeEntryPointOpportunity(offer.referralAt), undefined, acceptedAt);
+  // The offer as recorded when the gate accepted the message: its deadline, not one recomputed from a rule that may change.
+  const window = openFreeEntryPointWindow(offer, undefined, acceptedAt);
   if (window !== undefined) await deps.freeEntryPoints.openFreeEntryPointWindow(record.contactId, record.phoneNumberId, window);
 }
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_PAIR_RATE } from '../../shared/domain/sending/pacing.js';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/emulators.js';
 import type { LocalStack } from '../../infra/local/stack.js';
@@ -82,8 +83,8 @@ export function recipientWaId(index: number): string {
 
 export async function runSendScenario(stack: LocalStack, usage: AwsUsage, options: SendRunOptions): Promise<SendRunResult> {
   const relaisPair = {
-    intervalMs: Number(process.env['PAIR_INTERVAL_MS'] ?? 6000),
-    burst: Number(process.env['PAIR_BURST'] ?? 10),
+    intervalMs: Number(process.env['PAIR_INTERVAL_MS'] ?? DEFAULT_PAIR_RATE.intervalMs),
+    burst: Number(process.env['PAIR_BURST'] ?? DEFAULT_PAIR_RATE.burst),
   };
   if (options.perRecipient > relaisPair.burst) {
     throw new Error(`perRecipient ${options.perRecipient} exceeds Relais's pair burst ${relaisPair.burst}: the pair rate, not the number's throughput, would be measured`);

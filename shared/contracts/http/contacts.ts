@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ContactOverview, ContactProfile, ConsentHistoryPage, HoldAcknowledgement } from '../../adapters/contact-store.js';
 import { BadRequestError, ForbiddenError } from '../../errors.js';
-import { freeEntryPointOpen, windowState } from '../../domain/windows/customer-service-window.js';
+import { freeEntryPointOfferOpen, freeEntryPointOpen, windowState } from '../../domain/windows/customer-service-window.js';
 import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentRecord, type ConsentSnapshot, type ConsentState } from '../../domain/consent/consent.js';
 import { isBsuid, parseContactRef, toE164, type IdentityKey } from '../../domain/contacts/identity.js';
 
@@ -562,7 +562,7 @@ export function getContactResponse(overview: ContactOverview, history: ConsentHi
             : {
                 referralAt: iso(offer.referralAt),
                 replyBy: iso(offer.replyBy),
-                open: now >= offer.referralAt && now < offer.replyBy,
+                open: freeEntryPointOfferOpen(offer, now),
                 ...(offer.ctwaClid === undefined ? {} : { ctwaClid: offer.ctwaClid }),
                 ...(offer.sourceType === undefined ? {} : { sourceType: offer.sourceType }),
                 ...(offer.sourceId === undefined ? {} : { sourceId: offer.sourceId }),

@@ -64,17 +64,22 @@ export interface FreeEntryPointWindow {
   readonly closesAt: number;
 }
 
+/** Whether a business reply at `at` still answers the referral: from the referral until (not including) `replyBy`. */
+export function freeEntryPointOfferOpen(offer: Pick<FreeEntryPointOpportunity, 'referralAt' | 'replyBy'> | undefined, at: number): boolean {
+  return offer !== undefined && at >= offer.referralAt && at < offer.replyBy;
+}
+
 /**
  * The FEP window a business reply at `replyAt` opens: only if the reply comes before `replyBy` and no FEP
  * window is already open (a later reply does not extend it).
  */
 export function openFreeEntryPointWindow(
-  opportunity: FreeEntryPointOpportunity | undefined,
+  opportunity: Pick<FreeEntryPointOpportunity, 'referralAt' | 'replyBy'> | undefined,
   existing: FreeEntryPointWindow | undefined,
   replyAt: number,
 ): FreeEntryPointWindow | undefined {
   if (existing !== undefined && replyAt < existing.closesAt) return undefined;
-  if (opportunity === undefined || replyAt < opportunity.referralAt || replyAt >= opportunity.replyBy) return undefined;
+  if (!freeEntryPointOfferOpen(opportunity, replyAt)) return undefined;
   return { opensAt: replyAt, closesAt: replyAt + FREE_ENTRY_POINT_WINDOW_MS };
 }
 

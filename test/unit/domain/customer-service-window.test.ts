@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  freeEntryPointOfferOpen,
   CUSTOMER_SERVICE_WINDOW_MS,
   FREE_ENTRY_POINT_WINDOW_MS,
   extendWindow,
@@ -73,6 +74,13 @@ describe('free entry point', () => {
     expect(fep).toEqual({ opensAt: T0 + 23 * H, closesAt: T0 + 23 * H + FREE_ENTRY_POINT_WINDOW_MS });
     expect(freeEntryPointOpen(fep, T0 + 23 * H + 72 * H - 1)).toBe(true);
     expect(freeEntryPointOpen(fep, T0 + 23 * H + 72 * H)).toBe(false);
+  });
+
+  it('holds the offer open from the referral to just before its deadline, the one rule the window and the contacts API share', () => {
+    expect([T0 - 1, T0, T0 + 24 * H - 1, T0 + 24 * H].map((t) => freeEntryPointOfferOpen(offer, t))).toEqual([false, true, true, false]);
+    expect(freeEntryPointOfferOpen(undefined, T0)).toBe(false);
+    // The window opens exactly when the offer is open.
+    for (const t of [T0 - 1, T0, T0 + 24 * H - 1, T0 + 24 * H]) expect(openFreeEntryPointWindow(offer, undefined, t) !== undefined).toBe(freeEntryPointOfferOpen(offer, t));
   });
 
   it('opens nothing when the reply comes at or after 24 h', () => {
