@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { RELAIS_EVENT_SOURCE } from '../contracts/events/catalogue.js';
 import type { DomainEvent } from '../contracts/events/registry.js';
@@ -26,7 +27,7 @@ export interface EventPublisherOptions {
   readonly baseDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
-  /** PutEvents requests in flight at once. @default 8 */
+  /** PutEvents requests in flight at once, across every concurrent `publish` of this publisher. @default 8 */
   readonly concurrency?: number;
 }
 
@@ -62,6 +63,26 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
     return { EventBusName: options.eventBusName, Source: source, DetailType: event.detailType, Detail: detail, Time: new Date(event.metadata.occurredAt) };
   }
 
+  const limit = pLimit(options.concurrency ?? 8);
+
+  /** Puts one batch; entries EventBridge refused (or all, when the call throws) go to `failed`. */
+  async function putBatch(batch: readonly Pending[], failed: Pending[], codes: string[]): Promise<void> {
+    try {
+      const out = await options.client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
+      if ((out.FailedEntryCount ?? 0) === 0 && out.Entries?.length === batch.length) return;
+      batch.forEach((p, i) => {
+        const result = out.Entries?.[i];
+        if (result === undefined || result.ErrorCode !== undefined || result.EventId === undefined) {
+          failed.push(p);
+          codes.push(result?.ErrorCode ?? 'MissingResult');
+        }
+      });
+    } catch (error) {
+      failed.push(...batch);
+      codes.push(error instanceof Error ? error.name : 'UnknownError');
+    }
+  }
+
   return {
     async publish(events) {
       events.forEach(validate);
@@ -81,35 +102,12 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         const all = batches(pending);
         requests += all.length;
         // Batches go out concurrently (a 1,000-update webhook is 100 of them), a few at a time.
-        await mapConcurrently(all, options.concurrency ?? 8, async (batch) => {
-          try {
-            const out = await options.client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
-            if ((out.FailedEntryCount ?? 0) === 0 && out.Entries?.length === batch.length) return;
-            batch.forEach((p, i) => {
-              const result = out.Entries?.[i];
-              if (result === undefined || result.ErrorCode !== undefined || result.EventId === undefined) {
-                failed.push(p);
-                lastCodes.push(result?.ErrorCode ?? 'MissingResult');
-              }
-            });
-          } catch (error) {
-            failed.push(...batch);
-            lastCodes.push(error instanceof Error ? error.name : 'UnknownError');
-          }
-        });
+        await Promise.all(all.map((batch) => limit(() => putBatch(batch, failed, lastCodes))));
         pending = failed;
       }
       return { published: events.length, requests, retriedEntries, claimChecked: prepared.filter((p) => p.claimChecked).length };
     },
   };
-}
-
-async function mapConcurrently<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Throws {@link InvalidEventError} when the event's `{ metadata, data }` fails its detail-type's contract. */

@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import pLimit from 'p-limit';
 import type { PayloadStore } from '../adapters/payload-store.js';
 import type { DetailType } from '../contracts/events/catalogue.js';
 import type { EventMetadata } from '../contracts/events/envelope.js';
@@ -55,23 +56,21 @@ export async function processBusEvents(
   concurrency = 4,
 ): Promise<SQSBatchResponse> {
   const failures: string[] = [];
-  const queue = [...event.Records];
-  async function worker(): Promise<void> {
-    for (let record = queue.shift(); record !== undefined; record = queue.shift()) {
-      try {
-        await handle(await parseBusEvent(record.body, payloads), record);
-      } catch (error) {
-        failures.push(record.messageId);
-        const poison = error instanceof PoisonMessageError;
-        logger.error(poison ? 'poison message' : 'event processing failed', {
-          messageId: record.messageId,
-          receiveCount: record.attributes?.ApproximateReceiveCount,
-          errorName: error instanceof Error ? error.name : 'unknown',
-          errorMessage: error instanceof Error ? error.message : String(error),
-        });
-      }
+  const limit = pLimit(concurrency);
+  async function processRecord(record: SQSRecord): Promise<void> {
+    try {
+      await handle(await parseBusEvent(record.body, payloads), record);
+    } catch (error) {
+      failures.push(record.messageId);
+      const poison = error instanceof PoisonMessageError;
+      logger.error(poison ? 'poison message' : 'event processing failed', {
+        messageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        errorName: error instanceof Error ? error.name : 'unknown',
+        errorMessage: error instanceof Error ? error.message : String(error),
+      });
     }
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, event.Records.length) }, worker));
+  await Promise.all(event.Records.map((record) => limit(() => processRecord(record))));
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 }

@@ -155,3 +155,22 @@ describe('createEventPublisher refuses events that fail their contract', () => {
     await expect(publisher().publish([valid])).resolves.toMatchObject({ published: 1 });
   });
 });
+
+describe('createEventPublisher concurrency', () => {
+  it('keeps at most `concurrency` PutEvents requests in flight, across concurrent publish calls too', async () => {
+    eventBridge.reset();
+    let inFlight = 0;
+    let most = 0;
+    eventBridge.on(PutEventsCommand).callsFake(async (input: { Entries: unknown[] }) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return { FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `id-${i}` })) };
+    });
+    const pub = createEventPublisher({ client: new EventBridgeClient({ region: 'eu-west-1' }), eventBusName: 'bus', payloadStore: memoryStore(), concurrency: 3 });
+    const reports = await Promise.all([0, 1].map((k) => pub.publish(Array.from({ length: 100 }, (_, i) => event(k * 100 + i)))));
+    expect(reports.map((r) => r.requests)).toEqual([10, 10]);
+    expect(most).toBe(3);
+  });
+});
