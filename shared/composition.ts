@@ -10,8 +10,8 @@ import { createNumberRegistry } from './adapters/number-registry.js';
 import { createOutboundQueue, createQueueControl } from './adapters/outbound-queue.js';
 import { createPacingStore } from './adapters/pacing-store.js';
 import { createSecretProvider } from './adapters/secrets.js';
-import { createS3PayloadStore } from './adapters/payload-store.js';
-import { loadContactsApiConfig } from './config.js';
+import { createS3PayloadStore, type PayloadStore } from './adapters/payload-store.js';
+import { loadContactActivityConfig, loadContactsApiConfig } from './config.js';
 import { httpErrors, type HttpEvent, type HttpResult } from './middleware/http.js';
 import type { ManageContactsDeps } from './usecases/manage-contacts.js';
 import { createStaticTemplateRegistry } from './domain/templates/template-registry.js';
@@ -19,6 +19,7 @@ import type { QueueControl } from './ports/outbound-queue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from './sending-config.js';
 import type { RequestSendDeps } from './usecases/request-send.js';
 import type { SendMessageDeps } from './usecases/send-message.js';
+import type { TrackMessageStatusDeps } from './usecases/track-message-status.js';
 
 /**
  * Composition root: how handlers build their dependencies from the environment, written once. Each
@@ -128,4 +129,13 @@ export function senderFromEnvironment(): { deps: SendMessageDeps; queue: QueueCo
     random: Math.random,
   };
   return { deps, queue: createQueueControl({ client: sqsClient(), queues: config.queues }) };
+}
+
+/** Dependencies of the status tracker (track-message-status) and the payload store its events' claim checks use. */
+export function trackMessageStatusFromEnvironment(): { deps: TrackMessageStatusDeps; payloads: PayloadStore } {
+  // Same needs as the contact consumer: the state table, the bus and the payload bucket.
+  const config = loadContactActivityConfig(process.env);
+  const payloads = createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName });
+  const publisher = createEventPublisher({ client: eventBridgeClient(), eventBusName: config.eventBusName, payloadStore: payloads });
+  return { deps: { messages: createMessageStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }), publish: (events) => publisher.publish(events) }, payloads };
 }
