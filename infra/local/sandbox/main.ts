@@ -16,6 +16,7 @@ import { z } from 'zod';
 
 import { startSandbox, type TemplateDef } from './server.js';
 import { parseTemplateDefs } from './templates.js';
+import { DEFAULT_GRAPH_API_VERSION, GRAPH_API_VERSION_PATTERN } from '../../../shared/sending-config.js';
 
 const EnvSchema = z.object({
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
@@ -23,7 +24,7 @@ const EnvSchema = z.object({
   RELAIS_WEBHOOK_URL: z.url().default('http://127.0.0.1:3000/webhook'),
   WHATSAPP_APP_SECRET: z.string().min(1).default('local-app-secret'),
   WHATSAPP_ACCESS_TOKEN: z.string().min(1).default('local-access-token'),
-  WHATSAPP_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v25.0'),
+  WHATSAPP_GRAPH_VERSION: z.string().regex(GRAPH_API_VERSION_PATTERN).default(DEFAULT_GRAPH_API_VERSION),
   SANDBOX_WINDOW_ENFORCEMENT: z.enum(['async', 'sync']).default('async'),
   SANDBOX_TEMPLATES_FILE: z.string().min(1).optional(),
 });

@@ -6,6 +6,8 @@ import { TemplateRegistry } from './templates.js';
 import type { PhoneNumberDef, RequestLogEntry, SandboxOptions, StatusDelaysMs, WebhookRetryPolicy, WindowEnforcement } from './types.js';
 import { WebhookDispatcher } from './webhook-delivery.js';
 import { WindowTracker } from './windows.js';
+import { DEFAULT_GRAPH_API_VERSION } from '../../../shared/sending-config.js';
+import { DEFAULT_RATE_PER_SECOND } from '../../../shared/domain/sending/rate-slots.js';
 
 /** Graph API versions the sandbox answers on (https://developers.facebook.com/docs/graph-api/changelog): v21.0 to v26.0, plus the configured one. */
 const RELEASED_VERSIONS = ['v21.0', 'v22.0', 'v23.0', 'v24.0', 'v25.0', 'v26.0'];
@@ -13,11 +15,11 @@ export const GRAPH_VERSION_PATTERN = /^v\d+\.\d+$/;
 
 const DEFAULTS = {
   host: '127.0.0.1',
-  graphVersion: 'v25.0',
+  graphVersion: DEFAULT_GRAPH_API_VERSION,
   // The WABA and phone number ids of Meta's own webhook examples.
   businessAccountId: '102290129340398',
   phoneNumbers: [{ id: '106540352242922', displayPhoneNumber: '15550783881' }],
-  throughputPerSecond: 80,
+  throughputPerSecond: DEFAULT_RATE_PER_SECOND,
   pairRate: { perSeconds: 6, burst: 45 },
   statusDelaysMs: { sent: 20, delivered: 40, read: 60 },
   windowEnforcement: 'async',
