@@ -17,6 +17,8 @@ describe('readRelaisConfig', () => {
       apiThrottleRateLimit: 1000,
       apiThrottleBurstLimit: 2000,
       throughputPerSecond: 80,
+      throughputByNumber: {},
+      bulkSharePercent: 80,
       templates: [],
       sendPolicy: {},
       contactSettings: {},
