@@ -9,8 +9,15 @@ import { z } from 'zod';
 export const BusinessNumberSchema = z.object({
   businessAccountId: z.string().min(1),
   phoneNumberId: z.string().min(1),
-  displayPhoneNumber: z.string(),
+  /** Informative only; Meta sometimes leaves it out. */
+  displayPhoneNumber: z.string().optional(),
 });
+
+/**
+ * Set when ingestion replaced characters SQS refuses (lone surrogates, U+FFFE, U+FFFF, C0 controls) with
+ * U+FFFD so the event can reach its queues: how many were replaced. See `#shared/domain/ingestion/queue-safe-text.js`.
+ */
+export const RepairedCharactersSchema = z.number().int().positive().optional();
 export type BusinessNumber = z.infer<typeof BusinessNumberSchema>;
 
 /**
@@ -39,6 +46,7 @@ export type GraphErrorRef = z.infer<typeof GraphErrorRefSchema>;
 const Content = z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]);
 
 export const MessageReceivedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   business: BusinessNumberSchema,
   wamid: z.string().min(1),
   from: UserRefSchema,
@@ -56,6 +64,7 @@ export type MessageReceived = z.infer<typeof MessageReceivedSchema>;
 export const IdentityChangeKind = ['user_changed_number', 'customer_changed_number', 'customer_identity_changed', 'user_changed_user_id'] as const;
 
 export const UserIdentityChangedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   business: BusinessNumberSchema,
   wamid: z.string().min(1),
   user: UserRefSchema,
@@ -71,6 +80,7 @@ export const UserIdentityChangedSchema = z.object({
 export type UserIdentityChanged = z.infer<typeof UserIdentityChangedSchema>;
 
 export const MessageStatusUpdatedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   business: BusinessNumberSchema,
   wamid: z.string().min(1),
   status: z.enum(['sent', 'delivered', 'read', 'played', 'failed']),
@@ -96,6 +106,7 @@ export const MessageStatusUpdatedSchema = z.object({
 export type MessageStatusUpdated = z.infer<typeof MessageStatusUpdatedSchema>;
 
 export const MarketingPreferenceChangedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   business: BusinessNumberSchema,
   user: UserRefSchema,
   /** `stop` or `resume` as Meta sends them; other values are passed through for consumers to ignore. */
@@ -107,6 +118,7 @@ export const MarketingPreferenceChangedSchema = z.object({
 export type MarketingPreferenceChanged = z.infer<typeof MarketingPreferenceChangedSchema>;
 
 export const UserIdChangedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   businessAccountId: z.string().min(1),
   phoneNumberId: z.string().optional(),
   waId: z.string().optional(),
@@ -128,6 +140,7 @@ const TemplateRef = {
 };
 
 export const TemplateStatusChangedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   ...TemplateRef,
   status: z.string().min(1),
   reason: z.string().nullable().optional(),
@@ -139,12 +152,14 @@ export const TemplateStatusChangedSchema = z.object({
 export type TemplateStatusChanged = z.infer<typeof TemplateStatusChangedSchema>;
 
 export const TemplateQualityChangedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   ...TemplateRef,
   previousScore: z.string().optional(),
   newScore: z.string().min(1),
 });
 
 export const TemplateCategoryChangedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   ...TemplateRef,
   /** `impending`: Meta will re-categorise at `effectiveAt` (about 24 h notice); `completed`: it has. */
   phase: z.enum(['impending', 'completed']),
@@ -155,11 +170,13 @@ export const TemplateCategoryChangedSchema = z.object({
 });
 
 export const TemplateComponentsChangedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   ...TemplateRef,
   components: z.record(z.string(), z.unknown()),
 });
 
 export const PhoneNumberQualityChangedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   businessAccountId: z.string().min(1),
   displayPhoneNumber: z.string(),
   event: z.string().min(1),
@@ -169,6 +186,7 @@ export const PhoneNumberQualityChangedSchema = z.object({
 });
 
 export const BusinessCapabilityChangedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   businessAccountId: z.string().min(1),
   maxDailyConversationsPerBusiness: z.string().optional(),
   maxDailyConversationPerPhone: z.number().optional(),
@@ -177,6 +195,7 @@ export const BusinessCapabilityChangedSchema = z.object({
 });
 
 export const AccountUpdatedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   businessAccountId: z.string().min(1),
   event: z.string().min(1),
   /** The rest of Meta's value (violation_info, restriction_info, volume_tier_info, …). */
@@ -184,11 +203,13 @@ export const AccountUpdatedSchema = z.object({
 });
 
 export const WebhookErrorsReportedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   business: BusinessNumberSchema,
   errors: z.array(GraphErrorRefSchema).min(1),
 });
 
 export const WebhookUpdateUnrecognisedSchema = z.object({
+  repairedCharacters: RepairedCharactersSchema,
   businessAccountId: z.string().min(1),
   field: z.string().min(1),
   /** `unknown_field` / `unknown_type`: not modelled yet; `schema_mismatch`: modelled but failed validation. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idProblem } from '../../domain/ingestion/update-bounds.js';
 
 /**
  * Zod schemas for every webhook field Relais models, as Meta documents them
@@ -11,19 +12,40 @@ import { z } from 'zod';
  * A failure at depth 2 or 3, an unknown field or an unknown message type becomes an "unrecognised" event
  * carrying the raw update, so nothing is ever dropped.
  *
- * Objects are loose: Meta adds fields without notice, and unknown keys are kept, not rejected.
+ * Objects are loose: Meta adds fields without notice, and unknown keys are kept, not rejected. Schemas are
+ * strict only on what a decision depends on (ids, sender, timestamp, type); a field Relais never uses may be
+ * missing (e.g. `metadata.display_phone_number`), and numbers Meta documents may come as numeric strings.
  */
 
 /** Meta's documented maximum webhook payload (3 MB); larger bodies are refused with 413. */
 export const MAX_WEBHOOK_BODY_BYTES = 3 * 1024 * 1024;
 
-/** Unix seconds: messages and statuses send them as strings, user_preferences and entries as integers. */
+/**
+ * Unix seconds: messages and statuses send them as strings, user_preferences and entries as integers.
+ * Whether the time is plausible (2009..receipt + 7 days) is checked by the normaliser, which knows the receipt
+ * time (`timestampProblem` in `#shared/domain/ingestion/update-bounds.js`).
+ */
 export const UnixTimestampSchema = z
-  .union([z.string().regex(/^\d{1,12}$/, 'expected unix seconds'), z.number().int().nonnegative()])
+  .union([z.string().regex(/^\d{1,15}$/, 'expected unix seconds'), z.number().int('expected whole unix seconds').nonnegative()])
   .transform((value) => Number(value));
 
-/** Graph ids are numeric and may exceed 2^53 as JSON numbers; keep them as strings. */
-const GraphIdSchema = z.union([z.string().min(1), z.number().int().nonnegative()]).transform((value) => String(value));
+/** An identifier a consumer keys on: non-empty, bounded, and made only of characters SQS and DynamoDB accept. */
+export const IdSchema = z.string().superRefine((value, ctx) => {
+  const problem = idProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `id ${problem}` });
+});
+
+/**
+ * Graph ids are numeric and may exceed 2^53 as JSON numbers; keep them as strings. (The body parser keeps
+ * integers above 2^53 as their exact digits, so they arrive here as strings.)
+ */
+const GraphIdSchema = z.union([z.string(), z.number().int().nonnegative()]).transform((value) => String(value)).pipe(IdSchema);
+
+/** A decimal number, as a JSON number or as text (`"37.4847"`): Meta documents numbers, some senders quote them. */
+const DecimalSchema = z
+  .union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal number')])
+  .transform((value) => Number(value))
+  .pipe(z.number().finite());
 
 export const GraphErrorSchema = z.looseObject({
   code: z.number().int(),
@@ -38,15 +60,20 @@ export type GraphError = z.infer<typeof GraphErrorSchema>;
 // Depth 1: the envelope
 // ---------------------------------------------------------------------------------------------------------------
 
+/** One change; validated change by change, so that a malformed one becomes unrecognised, not a 400. */
 export const WebhookChangeSchema = z.looseObject({
-  field: z.string().min(1, 'field must be a non-empty string'),
+  field: z.string().min(1, 'field must be a non-empty string').max(128, 'field must be at most 128 characters'),
   value: z.record(z.string(), z.unknown(), 'value must be an object'),
 });
 
+/**
+ * `time` is only a fallback for updates without their own time, so an odd one is ignored rather than
+ * refused; `changes` items are checked one by one ({@link WebhookChangeSchema}).
+ */
 export const WebhookEntrySchema = z.looseObject({
   id: GraphIdSchema,
-  time: z.number().int().nonnegative().optional(),
-  changes: z.array(WebhookChangeSchema).min(1, 'changes must not be empty'),
+  time: z.unknown().optional(),
+  changes: z.array(z.unknown()).min(1, 'changes must not be empty'),
 });
 
 export const WebhookPayloadSchema = z.looseObject({
@@ -61,16 +88,18 @@ export type WebhookChange = z.infer<typeof WebhookChangeSchema>;
 // Depth 2 and 3: field `messages`
 // ---------------------------------------------------------------------------------------------------------------
 
+/** `display_phone_number` is informative only (routing uses `phone_number_id`) and may be missing. */
 export const PhoneNumberMetadataSchema = z.looseObject({
-  display_phone_number: z.string(),
-  phone_number_id: z.string().min(1),
+  display_phone_number: z.union([z.string(), z.number()]).transform((v) => String(v)).optional(),
+  phone_number_id: GraphIdSchema,
 });
 
+/** Profile details of a user; an entry that fails is dropped by the normaliser, it never fails its update. */
 export const WebhookContactSchema = z.looseObject({
   profile: z.looseObject({ name: z.string().optional(), username: z.string().optional() }).optional(),
-  wa_id: z.string().optional(),
-  user_id: z.string().optional(),
-  parent_user_id: z.string().optional(),
+  wa_id: IdSchema.optional(),
+  user_id: IdSchema.optional(),
+  parent_user_id: IdSchema.optional(),
   identity_key_hash: z.string().optional(),
 });
 export type WebhookContact = z.infer<typeof WebhookContactSchema>;
@@ -79,12 +108,22 @@ export type WebhookContact = z.infer<typeof WebhookContactSchema>;
 export const MessagesValueSchema = z.looseObject({
   messaging_product: z.literal('whatsapp'),
   metadata: PhoneNumberMetadataSchema,
-  contacts: z.array(WebhookContactSchema).optional(),
+  contacts: z.array(z.unknown()).optional(),
   messages: z.array(z.unknown()).optional(),
   statuses: z.array(z.unknown()).optional(),
   errors: z.array(GraphErrorSchema).optional(),
 });
 export type MessagesValue = z.infer<typeof MessagesValueSchema>;
+
+/** The contacts of a value that validate; the others are left out (they only carry profile details). */
+export function validContacts(contacts: readonly unknown[] | undefined): WebhookContact[] {
+  const out: WebhookContact[] = [];
+  for (const c of contacts ?? []) {
+    const parsed = WebhookContactSchema.safeParse(c);
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out;
+}
 
 const ContextSchema = z.looseObject({
   from: z.string().optional(),
@@ -109,7 +148,7 @@ export const ReferralSchema = z.looseObject({
 });
 
 const MediaSchema = z.looseObject({
-  id: z.string().min(1),
+  id: IdSchema,
   mime_type: z.string().optional(),
   sha256: z.string().optional(),
   caption: z.string().optional(),
@@ -155,8 +194,8 @@ export const inboundContentSchemas = {
   document: MediaSchema,
   sticker: MediaSchema,
   location: z.looseObject({
-    latitude: z.number(),
-    longitude: z.number(),
+    latitude: DecimalSchema.pipe(z.number().min(-90).max(90)),
+    longitude: DecimalSchema.pipe(z.number().min(-180).max(180)),
     name: z.string().optional(),
     address: z.string().optional(),
     url: z.string().optional(),
@@ -171,7 +210,7 @@ export const inboundContentSchemas = {
     .min(1),
   interactive: InteractiveSchema,
   button: z.looseObject({ text: z.string(), payload: z.string().optional() }),
-  reaction: z.looseObject({ message_id: z.string().min(1), emoji: z.string().optional() }),
+  reaction: z.looseObject({ message_id: IdSchema, emoji: z.string().optional() }),
   order: z.looseObject({
     catalog_id: z.string(),
     text: z.string().optional(),
@@ -185,8 +224,8 @@ export const inboundContentSchemas = {
     ),
   }),
   system: SystemSchema,
-  revoke: z.looseObject({ original_message_id: z.string().min(1) }),
-  edit: z.looseObject({ original_message_id: z.string().min(1) }),
+  revoke: z.looseObject({ original_message_id: IdSchema }),
+  edit: z.looseObject({ original_message_id: IdSchema }),
   /** Carried by `unsupported` messages alongside `errors` (e.g. 131051). The body is optional. */
   unsupported: z.looseObject({ type: z.string().optional() }),
   /** A first-time chat open: no body. */
@@ -204,12 +243,12 @@ export function isKnownInboundType(type: string): type is KnownInboundType {
 
 export const InboundMessageBaseSchema = z
   .looseObject({
-    id: z.string().min(1),
+    id: IdSchema,
     timestamp: UnixTimestampSchema,
-    type: z.string().min(1),
-    from: z.string().optional(),
-    from_user_id: z.string().optional(),
-    from_parent_user_id: z.string().optional(),
+    type: z.string().min(1).max(64),
+    from: IdSchema.optional(),
+    from_user_id: IdSchema.optional(),
+    from_parent_user_id: IdSchema.optional(),
     group_id: z.string().optional(),
     context: ContextSchema.optional(),
     referral: ReferralSchema.optional(),
@@ -269,14 +308,14 @@ export const ConversationSchema = z.looseObject({
 
 export const StatusSchema = z
   .looseObject({
-    id: z.string().min(1),
+    id: IdSchema,
     status: z.enum(MessageStatusValues),
     timestamp: UnixTimestampSchema,
-    recipient_id: z.string().optional(),
-    recipient_user_id: z.string().optional(),
-    recipient_parent_user_id: z.string().optional(),
+    recipient_id: IdSchema.optional(),
+    recipient_user_id: IdSchema.optional(),
+    recipient_parent_user_id: IdSchema.optional(),
     /** Name used before 2026-05-05. */
-    parent_recipient_user_id: z.string().optional(),
+    parent_recipient_user_id: IdSchema.optional(),
     recipient_type: z.string().optional(),
     recipient_participant_id: z.string().optional(),
     recipient_identity_key_hash: z.string().optional(),
@@ -284,7 +323,7 @@ export const StatusSchema = z
     conversation: ConversationSchema.optional(),
     pricing: PricingSchema.optional(),
     errors: z.array(GraphErrorSchema).optional(),
-    contacts: z.array(WebhookContactSchema).optional(),
+    contacts: z.array(z.unknown()).optional(),
   })
   .refine((s) => s.recipient_id !== undefined || s.recipient_user_id !== undefined, {
     message: 'a status needs "recipient_id" or "recipient_user_id"',
@@ -297,8 +336,8 @@ export type Status = z.infer<typeof StatusSchema>;
 // ---------------------------------------------------------------------------------------------------------------
 
 export const UserPreferenceSchema = z.looseObject({
-  wa_id: z.string().optional(),
-  user_id: z.string().optional(),
+  wa_id: IdSchema.optional(),
+  user_id: IdSchema.optional(),
   detail: z.string().optional(),
   category: z.string().min(1),
   value: z.string().min(1),
@@ -309,7 +348,7 @@ export type UserPreference = z.infer<typeof UserPreferenceSchema>;
 export const UserPreferencesValueSchema = z.looseObject({
   messaging_product: z.literal('whatsapp').optional(),
   metadata: PhoneNumberMetadataSchema,
-  contacts: z.array(WebhookContactSchema).optional(),
+  contacts: z.array(z.unknown()).optional(),
   user_preferences: z.array(z.unknown()).min(1),
 });
 
@@ -367,10 +406,10 @@ export const BusinessCapabilityValueSchema = z.looseObject({
 export const AccountUpdateValueSchema = z.looseObject({ event: z.string().min(1) });
 
 export const UserIdUpdateSchema = z.looseObject({
-  wa_id: z.string().optional(),
+  wa_id: IdSchema.optional(),
   detail: z.string().optional(),
-  user_id: z.looseObject({ previous: z.string().min(1), current: z.string().min(1) }),
-  parent_user_id: z.looseObject({ previous: z.string().optional(), current: z.string().optional() }).optional(),
+  user_id: z.looseObject({ previous: IdSchema, current: IdSchema }),
+  parent_user_id: z.looseObject({ previous: IdSchema.optional(), current: IdSchema.optional() }).optional(),
   timestamp: UnixTimestampSchema,
 });
 export type UserIdUpdate = z.infer<typeof UserIdUpdateSchema>;

@@ -17,10 +17,11 @@ import {
   UserIdUpdateValueSchema,
   UserPreferenceSchema,
   UserPreferencesValueSchema,
+  WebhookChangeSchema,
   WebhookField,
   parseInboundMessage,
+  validContacts,
   type GraphError,
-  type MessagesValue,
   type WebhookChange,
   type WebhookContact,
   type WebhookEntry,
@@ -28,22 +29,71 @@ import {
 } from '../../contracts/whatsapp/webhook.js';
 import { describeIssues } from '../../errors.js';
 import { canonicalJson, defined } from '../objects.js';
+import { repairJson } from './queue-safe-text.js';
+import { idProblem, timestampProblem } from './update-bounds.js';
 
 /**
  * Turns one validated webhook payload into domain events: one per update (message, status, preference,
  * template change, …), each with a deterministic `eventId` so consumers can de-duplicate Meta's
- * at-least-once, unordered deliveries. Pure: same payload in, same events out.
+ * at-least-once, unordered deliveries. Pure: same payload and receipt time in, same events out.
  *
- * `receivedAt` (epoch ms) is only used as `occurredAt` when Meta gives no time for an update.
+ * `receivedAt` (epoch ms) is used as `occurredAt` when Meta gives no (plausible) time for an update, and
+ * bounds the timestamps accepted (see `timestampProblem`). Never throws for any payload that passed the
+ * envelope schema: an update that cannot be normalised, whatever the reason, becomes a
+ * `WebhookUpdateUnrecognised` next to its valid neighbours. Characters SQS refuses are replaced in every
+ * event (see `repairJson`), so each event can reach its queues.
  */
 export function normaliseWebhook(payload: WebhookPayload, receivedAt: number): DomainEvent[] {
   const events: DomainEvent[] = [];
   for (const entry of payload.entry) {
-    for (const change of entry.changes) {
-      events.push(...normaliseChange(entry, change, receivedAt));
+    const fallbackTime = entryTime(entry.time, receivedAt) ?? receivedAt;
+    for (const rawChange of entry.changes) {
+      const parsed = WebhookChangeSchema.safeParse(rawChange);
+      const ctx: ChangeContext = {
+        entry,
+        change: parsed.success ? parsed.data : { field: fieldName(rawChange), value: {} },
+        fallbackTime,
+        receivedAt,
+      };
+      if (!parsed.success) {
+        events.push(unrecognised(ctx, 'schema_mismatch', parsed.error.issues, rawChange, contentId(ctx, rawChange)));
+        continue;
+      }
+      events.push(...guarded(ctx, rawChange, () => normaliseChange(ctx)));
     }
   }
-  return events;
+  return events.map(queueSafe);
+}
+
+/** `entry.time` in ms when it is plausible; it is only a fallback, so anything else is ignored. */
+function entryTime(time: unknown, receivedAt: number): number | undefined {
+  const seconds = typeof time === 'string' && /^\d{1,15}$/.test(time) ? Number(time) : time;
+  return typeof seconds === 'number' && timestampProblem(seconds, receivedAt) === undefined ? seconds * 1000 : undefined;
+}
+
+function fieldName(rawChange: unknown): string {
+  const field = isRecord(rawChange) ? rawChange['field'] : undefined;
+  return typeof field === 'string' && idProblem(field) === undefined && field.length <= 128 ? field : 'unknown';
+}
+
+/** Runs one update's normalisation; an unexpected failure publishes that update as unrecognised. */
+function guarded(ctx: ChangeContext, raw: unknown, run: () => DomainEvent[]): DomainEvent[] {
+  try {
+    return run();
+  } catch {
+    return [unrecognised(ctx, 'schema_mismatch', [{ path: [], message: 'update could not be normalised' }], raw, contentId(ctx, raw))];
+  }
+}
+
+/** The event with every character SQS refuses replaced, and the count recorded in `data.repairedCharacters`. */
+function queueSafe(event: DomainEvent): DomainEvent {
+  const repaired = repairJson({ metadata: event.metadata, data: event.data });
+  if (repaired.replaced === 0) return event;
+  return {
+    detailType: event.detailType,
+    metadata: repaired.value.metadata,
+    data: { ...(repaired.value.data as object), repairedCharacters: repaired.replaced } as DomainEvent['data'],
+  } as DomainEvent;
 }
 
 const PRODUCER = 'receive-webhook';
@@ -52,10 +102,17 @@ interface ChangeContext {
   readonly entry: WebhookEntry;
   readonly change: WebhookChange;
   readonly fallbackTime: number;
+  readonly receivedAt: number;
 }
 
-function normaliseChange(entry: WebhookEntry, change: WebhookChange, receivedAt: number): DomainEvent[] {
-  const ctx: ChangeContext = { entry, change, fallbackTime: entry.time !== undefined ? entry.time * 1000 : receivedAt };
+/** A timestamp problem as a zod-like issue list, empty when the time is plausible. */
+function timeIssues(seconds: number, ctx: ChangeContext, path: string): Array<{ path: PropertyKey[]; message: string }> {
+  const problem = timestampProblem(seconds, ctx.receivedAt);
+  return problem === undefined ? [] : [{ path: [path], message: problem }];
+}
+
+function normaliseChange(ctx: ChangeContext): DomainEvent[] {
+  const { entry, change } = ctx;
   switch (change.field) {
     case WebhookField.messages:
       return normaliseMessagesField(ctx);
@@ -151,14 +208,11 @@ function normaliseMessagesField(ctx: ChangeContext): DomainEvent[] {
   const parsed = MessagesValueSchema.safeParse(ctx.change.value);
   if (!parsed.success) return [unrecognised(ctx, 'schema_mismatch', parsed.error.issues, ctx.change.value, contentId(ctx, ctx.change.value))];
   const value = parsed.data;
-  const business: BusinessNumber = {
-    businessAccountId: ctx.entry.id,
-    phoneNumberId: value.metadata.phone_number_id,
-    displayPhoneNumber: value.metadata.display_phone_number,
-  };
+  const business = businessOf(ctx, value.metadata);
+  const contacts = contactIndex(value.contacts);
   const events: DomainEvent[] = [];
-  for (const raw of value.messages ?? []) events.push(normaliseInbound(ctx, business, value, raw));
-  for (const raw of value.statuses ?? []) events.push(normaliseStatus(ctx, business, raw));
+  for (const raw of value.messages ?? []) events.push(...guarded(ctx, raw, () => [normaliseInbound(ctx, business, contacts, raw)]));
+  for (const raw of value.statuses ?? []) events.push(...guarded(ctx, raw, () => [normaliseStatus(ctx, business, raw)]));
   if (value.errors !== undefined && value.errors.length > 0) {
     events.push(
       make(DetailType.WebhookErrorsReported, {
@@ -172,18 +226,20 @@ function normaliseMessagesField(ctx: ChangeContext): DomainEvent[] {
   return events;
 }
 
-function normaliseInbound(ctx: ChangeContext, business: BusinessNumber, value: MessagesValue, raw: unknown): DomainEvent {
+function normaliseInbound(ctx: ChangeContext, business: BusinessNumber, contacts: ContactIndex, raw: unknown): DomainEvent {
   const result = parseInboundMessage(raw);
   if (!result.ok) {
     const id = messageIdOf(raw);
     return unrecognised(ctx, result.reason, result.issues, raw, id ?? contentId(ctx, raw), business);
   }
   const { base, type, content } = result.message;
+  const badTime = timeIssues(base.timestamp, ctx, 'timestamp');
+  if (badTime.length > 0) return unrecognised(ctx, 'schema_mismatch', badTime, raw, base.id, business);
   const from = userRef({
     userId: base.from_user_id,
     waId: base.from,
     parentUserId: base.from_parent_user_id,
-    contact: findContact(value.contacts, base.from_user_id, base.from),
+    contact: contacts.find(base.from_user_id, base.from),
   });
   const common = { eventId: base.id, occurredAt: base.timestamp * 1000, business, correlationId: base.id };
 
@@ -231,12 +287,14 @@ function normaliseStatus(ctx: ChangeContext, business: BusinessNumber, raw: unkn
   const parsed = StatusSchema.safeParse(raw);
   if (!parsed.success) {
     const id = messageIdOf(raw);
-    const status = isRecord(raw) && typeof raw['status'] === 'string' ? raw['status'] : undefined;
+    const status = isRecord(raw) && typeof raw['status'] === 'string' && raw['status'].length <= 32 && idProblem(raw['status']) === undefined ? raw['status'] : undefined;
     const eventId = id !== undefined && status !== undefined ? `${id}:${status}` : contentId(ctx, raw);
     return unrecognised(ctx, 'schema_mismatch', parsed.error.issues, raw, eventId, business);
   }
   const s = parsed.data;
-  const contact = s.contacts?.[0];
+  const badTime = timeIssues(s.timestamp, ctx, 'timestamp');
+  if (badTime.length > 0) return unrecognised(ctx, 'schema_mismatch', badTime, raw, `${s.id}:${s.status}`, business);
+  const contact = validContacts(s.contacts)[0];
   const recipient = userRef({
     userId: s.recipient_user_id,
     waId: s.recipient_type === 'group' ? undefined : s.recipient_id,
@@ -288,19 +346,22 @@ function normaliseUserPreferences(ctx: ChangeContext): DomainEvent[] {
   const parsed = UserPreferencesValueSchema.safeParse(ctx.change.value);
   if (!parsed.success) return [unrecognised(ctx, 'schema_mismatch', parsed.error.issues, ctx.change.value, contentId(ctx, ctx.change.value))];
   const value = parsed.data;
-  const business: BusinessNumber = {
-    businessAccountId: ctx.entry.id,
-    phoneNumberId: value.metadata.phone_number_id,
-    displayPhoneNumber: value.metadata.display_phone_number,
-  };
-  return value.user_preferences.map((raw) => {
+  const business = businessOf(ctx, value.metadata);
+  const contacts = contactIndex(value.contacts);
+  return value.user_preferences.flatMap((raw) => guarded(ctx, raw, () => [normalisePreference(ctx, business, contacts, raw)]));
+}
+
+function normalisePreference(ctx: ChangeContext, business: BusinessNumber, contacts: ContactIndex, raw: unknown): DomainEvent {
+  {
     const p = UserPreferenceSchema.safeParse(raw);
     if (!p.success) return unrecognised(ctx, 'schema_mismatch', p.error.issues, raw, contentId(ctx, raw), business);
     const pref = p.data;
     if (pref.category !== 'marketing_messages') {
       return unrecognised(ctx, 'unknown_type', [], raw, contentId(ctx, raw), business);
     }
-    const user = userRef({ userId: pref.user_id, waId: pref.wa_id, contact: findContact(value.contacts, pref.user_id, pref.wa_id) });
+    const badTime = timeIssues(pref.timestamp, ctx, 'timestamp');
+    if (badTime.length > 0) return unrecognised(ctx, 'schema_mismatch', badTime, raw, contentId(ctx, raw), business);
+    const user = userRef({ userId: pref.user_id, waId: pref.wa_id, contact: contacts.find(pref.user_id, pref.wa_id) });
     const who = pref.user_id ?? pref.wa_id ?? 'unknown';
     return make(DetailType.MarketingPreferenceChanged, {
       eventId: `pref:${business.phoneNumberId}:${who}:${pref.category}:${pref.value}:${pref.timestamp}`,
@@ -315,17 +376,23 @@ function normaliseUserPreferences(ctx: ChangeContext): DomainEvent[] {
         ...defined({ detail: pref.detail }),
       },
     });
-  });
+  }
 }
 
 function normaliseUserIdUpdates(ctx: ChangeContext): DomainEvent[] {
   const parsed = UserIdUpdateValueSchema.safeParse(ctx.change.value);
   if (!parsed.success) return [unrecognised(ctx, 'schema_mismatch', parsed.error.issues, ctx.change.value, contentId(ctx, ctx.change.value))];
   const phoneNumberId = parsed.data.metadata?.phone_number_id;
-  return parsed.data.user_id_update.map((raw) => {
+  return parsed.data.user_id_update.flatMap((raw) => guarded(ctx, raw, () => [normaliseUserIdUpdate(ctx, phoneNumberId, raw)]));
+}
+
+function normaliseUserIdUpdate(ctx: ChangeContext, phoneNumberId: string | undefined, raw: unknown): DomainEvent {
+  {
     const u = UserIdUpdateSchema.safeParse(raw);
     if (!u.success) return unrecognised(ctx, 'schema_mismatch', u.error.issues, raw, contentId(ctx, raw));
     const update = u.data;
+    const badTime = timeIssues(update.timestamp, ctx, 'timestamp');
+    if (badTime.length > 0) return unrecognised(ctx, 'schema_mismatch', badTime, raw, contentId(ctx, raw));
     return make(DetailType.UserIdChanged, {
       eventId: `uid:${update.user_id.previous}:${update.user_id.current}`,
       occurredAt: update.timestamp * 1000,
@@ -345,7 +412,7 @@ function normaliseUserIdUpdates(ctx: ChangeContext): DomainEvent[] {
         }),
       },
     });
-  });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -417,7 +484,7 @@ function contentId(ctx: ChangeContext, content: unknown): string {
     .update('\u0000')
     .update(ctx.change.field)
     .update('\u0000')
-    .update(String(ctx.entry.time ?? ''))
+    .update(typeof ctx.entry.time === 'number' || typeof ctx.entry.time === 'string' ? String(ctx.entry.time) : '')
     .update('\u0000')
     .update(canonicalJson(content))
     .digest('hex');
@@ -442,20 +509,50 @@ function userRef(input: {
   });
 }
 
-function findContact(contacts: readonly WebhookContact[] | undefined, userId: string | undefined, waId: string | undefined) {
-  if (contacts === undefined) return undefined;
-  return (
-    contacts.find((c) => (userId !== undefined && c.user_id === userId) || (waId !== undefined && c.wa_id === waId)) ??
-    (contacts.length === 1 ? contacts[0] : undefined)
-  );
+function businessOf(ctx: ChangeContext, metadata: { phone_number_id: string; display_phone_number?: string | undefined }): BusinessNumber {
+  return defined({
+    businessAccountId: ctx.entry.id,
+    phoneNumberId: metadata.phone_number_id,
+    displayPhoneNumber: metadata.display_phone_number,
+  }) as BusinessNumber;
+}
+
+interface ContactIndex {
+  /** The contact naming this user (by BSUID first, then phone), or the only contact when there is one. */
+  find(userId: string | undefined, waId: string | undefined): WebhookContact | undefined;
+}
+
+/**
+ * Contacts of one value indexed once: a 10,000-message batch with as many contacts would otherwise search the
+ * whole list for every message.
+ */
+function contactIndex(raw: readonly unknown[] | undefined): ContactIndex {
+  const contacts = validContacts(raw);
+  const byUserId = new Map<string, WebhookContact>();
+  const byWaId = new Map<string, WebhookContact>();
+  // Reversed, so that the first contact naming a user wins, as a linear search would find it.
+  for (const c of [...contacts].reverse()) {
+    if (c.user_id !== undefined) byUserId.set(c.user_id, c);
+    if (c.wa_id !== undefined) byWaId.set(c.wa_id, c);
+  }
+  return {
+    find(userId, waId) {
+      return (
+        (userId !== undefined ? byUserId.get(userId) : undefined) ??
+        (waId !== undefined ? byWaId.get(waId) : undefined) ??
+        (contacts.length === 1 ? contacts[0] : undefined)
+      );
+    },
+  };
 }
 
 function toErrorRef(e: GraphError): GraphErrorRef {
   return defined({ code: e.code, title: e.title, message: e.message, details: e.error_data?.details, href: e.href }) as GraphErrorRef;
 }
 
+/** The update's own id when it is usable as one (bounded, queue-safe); otherwise the caller hashes the content. */
 function messageIdOf(raw: unknown): string | undefined {
-  return isRecord(raw) && typeof raw['id'] === 'string' && raw['id'].length > 0 ? raw['id'] : undefined;
+  return isRecord(raw) && typeof raw['id'] === 'string' && idProblem(raw['id']) === undefined ? raw['id'] : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
