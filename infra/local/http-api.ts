@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -174,7 +175,9 @@ function toEvent(
       timeEpoch: now.getTime(),
       ...(iam === undefined ? {} : { authorizer: { iam } }),
     },
-    ...(body.length > 0 ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText } : { isBase64Encoded: false }),
+    // A "text" body that is not UTF-8 would lose its bytes as a string (a signed webhook would then fail its
+    // signature check): pass it base64-encoded, so the handler sees exactly the bytes sent.
+    ...(body.length > 0 ? (isText && isUtf8(body) ? { body: body.toString('utf8'), isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true }) : { isBase64Encoded: false }),
   };
 }
 
