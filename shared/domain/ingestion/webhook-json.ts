@@ -73,7 +73,8 @@ function scan(text: string, maxDepth: number): { text: string; tooDeep: boolean 
       const digitsStart = j;
       while (j < n && text.charCodeAt(j) >= ZERO && text.charCodeAt(j) <= NINE) j++;
       const next = j < n ? text.charCodeAt(j) : -1;
-      const isInteger = next !== 0x2e && next !== 0x65 && next !== 0x45;
+      // A JSON integer has no leading zero: `0123…` stays as written, for JSON.parse to refuse.
+      const isInteger = next !== 0x2e && next !== 0x65 && next !== 0x45 && text.charCodeAt(digitsStart) !== ZERO;
       if (isInteger && j - digitsStart > SAFE_DIGITS && !Number.isSafeInteger(Number(text.slice(i, j)))) {
         out ??= [];
         out.push(text.slice(copiedUpTo, i), '"', text.slice(i, j), '"');

@@ -124,6 +124,37 @@ describe('receive-webhook', () => {
     expect(res).toMatchObject({ status: 400, body: { error: { details: ['entry: entry must not be empty'] } } });
   });
 
+  it('answers 400 "body is not valid UTF-8" for a correctly signed body that is not UTF-8, after checking the signature on its bytes', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"object":"whatsapp_business_account","entry":[{"id":"1","note":"caf'), Buffer.from([0xe9]), Buffer.from('"}]}')]);
+    const event = request(bytes, { 'x-hub-signature-256': signWebhookBody(bytes, SECRET) }, true);
+    expect(await call(event)).toMatchObject({ status: 400, body: { error: { code: 'invalid_encoding', message: 'body is not valid UTF-8' } } });
+    const forged = request(bytes, { 'x-hub-signature-256': signWebhookBody(bytes, 'someone-else') }, true);
+    expect((await call(forged)).status).toBe(401);
+    expect(putEntries()).toHaveLength(0);
+  });
+
+  it('answers 400 naming the depth for a signed body nested 5,000 levels deep', async () => {
+    const body = `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"x":${'['.repeat(5000)}${']'.repeat(5000)}}}]}]}`;
+    expect(await call(signed(body))).toMatchObject({ status: 400, body: { error: { code: 'too_deep', message: expect.stringMatching(/deeper than 64 levels/) } } });
+    expect(putEntries()).toHaveLength(0);
+  });
+
+  it('acknowledges a body whose bad update sits beside a valid one, publishing both (one unrecognised)', async () => {
+    const raw = JSON.parse(loadFixtureText('messages-text'));
+    const good = raw.entry[0].changes[0].value.messages[0];
+    raw.entry[0].changes[0].value.messages = [{ ...good, id: 'wamid.bad', timestamp: '99999999999999' }, good];
+    const res = await call(signed(JSON.stringify(raw)));
+    expect(res).toEqual({ status: 200, body: { received: 2 } });
+    expect(putEntries().map((e) => e.DetailType)).toEqual(['WebhookUpdateUnrecognised', 'MessageReceived']);
+  });
+
+  it('keeps a WABA id above 2^53 sent as a JSON number exact in the published event', async () => {
+    const body = loadFixtureText('template-status-approved').replace('"102290129340398"', '98765432109876543210');
+    expect((await call(signed(body))).status).toBe(200);
+    const [entry] = putEntries();
+    expect(JSON.parse(entry!.Detail!).metadata.businessAccountId).toBe('98765432109876543210');
+  });
+
   it('answers 413 for a body over 3 MB without checking anything else', async () => {
     const res = await call(request('x'.repeat(3 * 1024 * 1024 + 1)));
     expect(res.status).toBe(413);
