@@ -125,10 +125,22 @@ function matchRoute(routes: readonly CompiledRoute[], method: string, path: stri
     if (route.method !== method) continue;
     const m = route.pattern.exec(path);
     if (m === null) continue;
-    const params = Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(m[i + 1]!)]));
+    const params = Object.fromEntries(route.params.map((name, i) => [name, decodedSegment(m[i + 1]!)]));
     return { route, params };
   }
   return undefined;
+}
+
+/**
+ * A path segment percent-decoded, as API Gateway's HTTP APIs hand path parameters over; one whose escapes are
+ * malformed (`%E0%A4%A`) goes through as sent, for the handler's validation to refuse with a 400 naming it.
+ */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function toEvent(

@@ -12,7 +12,7 @@ import type {
 import type { DomainEvent } from '../contracts/events/registry.js';
 import type { ConsentCategory, ConsentRecord, ConsentSource, ConsentStatus } from '../domain/consent/consent.js';
 import { DEFAULT_KEYWORDS, isOptOutButton, matchConsentKeyword, type KeywordConfig } from '../domain/consent/keywords.js';
-import { phoneFromWaId } from '../domain/contacts/identity.js';
+import { phoneFromWaId } from '../domain/contacts/phone.js';
 import { defined } from '../domain/objects.js';
 import { freeEntryPointOpportunity, openedBy } from '../domain/windows/customer-service-window.js';
 

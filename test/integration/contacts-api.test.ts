@@ -224,7 +224,7 @@ describe('Contacts API on DynamoDB Local', () => {
     const res = await api.import(event({ businessAccountId: waba }, { body: ndjson, headers: { 'content-type': 'application/x-ndjson' } }));
 
     expect(res.status).toBe(422);
-    expect(res.body.rows).toEqual([{ row: 2, line: 2, ok: false, problems: ['phone: is not a valid E.164 phone number (+ and country code, digits only)'] }]);
+    expect(res.body.rows).toEqual([{ row: 2, line: 2, ok: false, problems: ['phone: must be an E.164 phone number: + then 6 to 15 digits, no spaces or punctuation'] }]);
     expect((await api.get(event({ businessAccountId: waba, contactRef: '+33612345678' }))).status).toBe(404);
     expect(events).toEqual([]);
   });

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
-/** `CC.<alnum ≤ 128>` or the parent form `CC.ENT.<alnum ≤ 128>` (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids). */
-export const BSUID_PATTERN = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
+/** `CC.<alnum ≤ 128>` or the parent form `CC.ENT.<alnum ≤ 128>`: the same rule Relais applies. */
+export { BSUID_PATTERN } from '../../../shared/domain/contacts/bsuid.js';
 
 /** A wa_id: the international number in digits, without `+`. E.164 allows at most 15 digits. */
 export const WA_ID_PATTERN = /^[1-9]\d{6,14}$/;

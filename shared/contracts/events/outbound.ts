@@ -1,5 +1,6 @@
-import { isValidPhoneNumber, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
+import { BSUID_PATTERN, BSUID_PROBLEM } from '../../domain/contacts/bsuid.js';
+import { E164_FORM_PROBLEM, E164_NUMBER_PROBLEM, E164_PATTERN, phoneNumberProblem } from '../../domain/contacts/phone.js';
 import { describeIssues } from '../../errors.js';
 import { EVENT_SCHEMA_VERSION } from './catalogue.js';
 import { GraphErrorRefSchema } from './ingestion.js';
@@ -137,8 +138,6 @@ export type MessageFailureReason = (typeof MessageFailureReason)[number];
 // ---------------------------------------------------------------------------------------------------------
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
-const E164 = /^\+[1-9][0-9]{7,14}$/;
-const BSUID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
 const WAMID = /^wamid\.[A-Za-z0-9+/=_-]{1,500}$/;
 const GRAPH_ID = /^[0-9]{1,32}$/;
 const TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
@@ -167,20 +166,18 @@ export const WamidSchema = z.string().regex(WAMID, { error: 'must be a WhatsApp 
 export const GraphIdSchema = z.string().regex(GRAPH_ID, { error: 'must be a Graph API id (digits only)' });
 
 /**
- * A recipient phone number in E.164 form (`+` then 8 to 15 digits, no spaces) that libphonenumber-js
- * considers valid and already canonical.
+ * A recipient phone number by Relais's one phone rule ({@link phoneNumberProblem}, the Contacts API's too): the
+ * E.164 form (also the published `pattern`), valid for its country and already canonical.
  */
 export const E164PhoneNumberSchema = z
   .string()
-  .regex(E164, { error: 'must be an E.164 phone number: + then 8 to 15 digits, no spaces or punctuation', abort: true })
-  .refine((value) => isValidPhoneNumber(value) && parsePhoneNumberFromString(value)?.number === value, {
-    error: 'is not a valid phone number for its country code',
-  });
+  .regex(E164_PATTERN, { error: E164_FORM_PROBLEM, abort: true })
+  .refine((value) => phoneNumberProblem(value) === undefined, { error: E164_NUMBER_PROBLEM });
 
 /** A business-scoped user id (`CC.<alnum>`) or a parent BSUID (`CC.ENT.<alnum>`). */
 export const BsuidSchema = z
   .string()
-  .regex(BSUID, { error: 'must be a business-scoped user id: CC.<1 to 128 letters or digits>, or CC.ENT.<…> for a parent id' });
+  .regex(BSUID_PATTERN, { error: BSUID_PROBLEM });
 
 const HttpsUrlSchema = z
   .url({ protocol: /^https$/, hostname: z.regexes.domain, error: 'must be an https URL with a domain name' })
@@ -717,11 +714,11 @@ export function parseSendRequest(input: unknown): SendRequestParseResult {
 export const OutboundRecipientSchema = z.union([
   z.object({
     /** Recipient phone number, E.164. */
-    to: z.string().regex(E164),
+    to: z.string().regex(E164_PATTERN),
   }),
   z.object({
     /** Recipient business-scoped user id or parent BSUID. */
-    recipientUserId: z.string().regex(BSUID),
+    recipientUserId: z.string().regex(BSUID_PATTERN),
   }),
 ]);
 export type OutboundRecipient = z.infer<typeof OutboundRecipientSchema>;

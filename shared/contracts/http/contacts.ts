@@ -3,7 +3,9 @@ import type { ContactOverview, ContactProfile, ConsentHistoryPage, HoldAcknowled
 import { BadRequestError, ForbiddenError } from '../../errors.js';
 import { freeEntryPointOfferOpen, freeEntryPointOpen, windowState } from '../../domain/windows/customer-service-window.js';
 import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentRecord, type ConsentSnapshot, type ConsentState } from '../../domain/consent/consent.js';
-import { isBsuid, parseContactRef, toE164, type IdentityKey } from '../../domain/contacts/identity.js';
+import { BSUID_PROBLEM, isBsuid } from '../../domain/contacts/bsuid.js';
+import { parseContactRef, type IdentityKey } from '../../domain/contacts/identity.js';
+import { phoneNumberProblem } from '../../domain/contacts/phone.js';
 
 /**
  * The Contacts API's HTTP contract (routes in `infra/topology.ts`, IAM-authenticated): path parameters,
@@ -39,7 +41,12 @@ export const BusinessAccountIdSchema = z.string(required('a string')).regex(/^\d
 export const ContactRefSchema = z
   .string(required('a string'))
   .transform((raw, ctx): ContactRef => {
-    const parsed = parseContactRef(percentDecoded(raw));
+    const decoded = percentDecoded(raw);
+    if (decoded === undefined) {
+      ctx.addIssue({ code: 'custom', message: MALFORMED_PERCENT_ENCODING });
+      return z.NEVER;
+    }
+    const parsed = parseContactRef(decoded);
     if ('problem' in parsed) {
       ctx.addIssue({ code: 'custom', message: parsed.problem });
       return z.NEVER;
@@ -110,9 +117,12 @@ export function importRowSchema(now: number) {
       phone: z
         .string()
         .trim()
-        .refine((v) => toE164(v) !== undefined, 'is not a valid E.164 phone number (+ and country code, digits only)')
+        .superRefine((v, ctx) => {
+          const problem = phoneNumberProblem(v);
+          if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+        })
         .optional(),
-      userId: z.string().trim().refine(isBsuid, 'is not a business-scoped user id (CC.…)').optional(),
+      userId: z.string().trim().refine(isBsuid, BSUID_PROBLEM).optional(),
       profileName: z.string().trim().min(1, 'must not be empty when given').max(MAX_PROFILE_NAME_CHARS, `must be at most ${MAX_PROFILE_NAME_CHARS} characters`).optional(),
       consent: z.strictObject(consentFields(now)).optional(),
     })
@@ -496,12 +506,20 @@ export function decodeHistoryToken(token: string): string | undefined {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#.+$/.test(after) ? after : undefined;
 }
 
-function percentDecoded(value: string): string {
+/** Why a path parameter could not be percent-decoded (it names the rule, not the value). */
+export const MALFORMED_PERCENT_ENCODING = 'has a malformed %-escape: each % must start %XX hex escapes that together form UTF-8';
+
+/**
+ * A path parameter percent-decoded, or undefined when its escapes are malformed (`%E0%A4%A`, a lone `%`,
+ * bytes that are not UTF-8). API Gateway's HTTP APIs hand path parameters over decoded, other front ends
+ * may not; no contact reference holds a `%` of its own, so decoding one that has none changes nothing.
+ */
+export function percentDecoded(value: string): string | undefined {
   if (!value.includes('%')) return value;
   try {
     return decodeURIComponent(value);
   } catch {
-    return value;
+    return undefined;
   }
 }
 

@@ -164,7 +164,7 @@ describe('record-consent', () => {
     it('an invalid E.164 number in the path', async () => {
       const res = await post('+1555', optIn);
       expect(res.status).toBe(400);
-      expect(res.body.error.details).toEqual(['contactRef: is not a valid E.164 phone number']);
+      expect(res.body.error.details).toEqual(['contactRef: must be an E.164 phone number: + then 6 to 15 digits, no spaces or punctuation']);
       expect(store.writes()).toBe(0);
     });
 

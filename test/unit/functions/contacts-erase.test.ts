@@ -62,6 +62,6 @@ describe('erase-contact', () => {
   it('answers 400 naming contactRef for an invalid phone number', async () => {
     const res = await del('+1555');
     expect(res.status).toBe(400);
-    expect(res.body.error.details).toEqual(['contactRef: is not a valid E.164 phone number']);
+    expect(res.body.error.details).toEqual(['contactRef: must be an E.164 phone number: + then 6 to 15 digits, no spaces or punctuation']);
   });
 });

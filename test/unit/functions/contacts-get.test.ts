@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createGetContact } from '#functions/get-contact.js';
-import { GetContactResponseSchema } from '#shared/contracts/http/contacts.js';
+import { GetContactResponseSchema, MALFORMED_PERCENT_ENCODING } from '#shared/contracts/http/contacts.js';
 import type { ConsentRecord } from '#shared/domain/consent/consent.js';
 import { CUSTOMER_SERVICE_WINDOW_MS } from '#shared/domain/windows/customer-service-window.js';
 import { apiEvent, createCapturingPublisher, createFakeContactStore, makeDeps, NOW, WABA, withErrors, type FakeContactStore } from './contacts-fake-store.js';
@@ -107,7 +107,8 @@ describe('get-contact', () => {
   });
 
   it.each([
-    ['+1555', 'contactRef: is not a valid E.164 phone number'],
+    ['+1555', 'contactRef: must be an E.164 phone number: + then 6 to 15 digits, no spaces or punctuation'],
+    ['+999123456789', 'contactRef: is not a valid phone number for its country code'],
     ['0612345678', 'contactRef: must be an E.164 phone number (+…), a business-scoped user id (CC.…) or a contact id (c_…)'],
   ])('answers 400 naming contactRef and the rule for %s', async (ref, detail) => {
     const res = await get(ref);
@@ -115,6 +116,30 @@ describe('get-contact', () => {
     expect(res.body.error.code).toBe('invalid_request');
     expect(res.body.error.details).toContain(detail);
     expect(JSON.stringify(res.body)).not.toContain(ref);
+  });
+
+  it.each(['%E0%A4%A', '%2B3361234567%', '%ZZ', '%ED%A0%80', '%C0%AF', '%F0%9F%8E'])(
+    'answers 400 naming contactRef and the malformed %%-escape for %s, never a 500',
+    async (ref) => {
+      const res = await get(ref);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_request', details: [`contactRef: ${MALFORMED_PERCENT_ENCODING}`] });
+      expect(res.body.error.message).toContain('malformed %-escape');
+    },
+  );
+
+  it('decodes a percent-encoded BSUID and contact id as well as a phone number', async () => {
+    store.seed({ contactId: CONTACT_ID, phone: PHONE, userId: 'FR.7Xa9' });
+    expect((await get('FR%2E7Xa9')).body.contact.contactId).toBe(CONTACT_ID);
+    expect((await get(encodeURIComponent(CONTACT_ID).replace('_', '%5F'))).body.contact.contactId).toBe(CONTACT_ID);
+  });
+
+  it('answers 400 for a contactRef holding emoji, RTL text or a lone surrogate, without echoing it', async () => {
+    for (const ref of ['+33 6 🎉', 'علي', '\uD83D', 'FR.7Xa9\uFFFF', '%F0%9F%8E%89']) {
+      const res = await get(ref);
+      expect(res.status, ref).toBe(400);
+      expect(JSON.stringify(res.body)).not.toContain(ref);
+    }
   });
 
   it('answers 400 naming nextToken when the token was not issued by the API', async () => {

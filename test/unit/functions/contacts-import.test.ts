@@ -109,7 +109,7 @@ describe('import-contacts', () => {
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'invalid_rows', message: '3 of 4 rows are invalid; nothing was imported' });
     expect(res.body.rows).toEqual([
-      { row: 2, line: 3, ok: false, problems: ['phone: is not a valid E.164 phone number (+ and country code, digits only)'] },
+      { row: 2, line: 3, ok: false, problems: ['phone: must be an E.164 phone number: + then 6 to 15 digits, no spaces or punctuation'] },
       {
         row: 3,
         line: 4,
@@ -118,7 +118,7 @@ describe('import-contacts', () => {
       },
       { row: 4, line: 5, ok: false, problems: ['phone: phone or userId is required'] },
     ]);
-    expect(res.body.error.details[0]).toBe('row 2 (line 3): phone: is not a valid E.164 phone number (+ and country code, digits only)');
+    expect(res.body.error.details[0]).toBe('row 2 (line 3): phone: must be an E.164 phone number: + then 6 to 15 digits, no spaces or punctuation');
     expect(store.writes()).toBe(0);
     expect(publisher.events).toEqual([]);
   });
