@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ConsentHistoryPage, ConsentWrite, ContactOverview, ContactProfile, ContactStore } from '../adapters/contact-store.js';
 import { PublishError } from '../ports/event-publisher.js';
-import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
-import { eventDataSchemas, type DomainEvent, type EventData } from '../contracts/events/registry.js';
+import { buildEvent } from '../contracts/events/build-event.js';
+import { DetailType } from '../contracts/events/catalogue.js';
+import type { DomainEvent, EventData } from '../contracts/events/registry.js';
 import {
   CONSENT_HISTORY_PAGE_SIZE,
   IMPORT_MAX_BYTES,
@@ -491,16 +492,5 @@ function holdAcknowledgedEvent(contact: ContactProfile, ack: { hold: NonNullable
 
 /** Builds an event and validates its data against the catalogue's schema before it goes anywhere. */
 function domainEvent<T extends DetailType>(detailType: T, eventId: string, occurredAt: number, waba: string, correlationId: string, data: EventData<T>): DomainEvent {
-  return {
-    detailType,
-    metadata: {
-      schemaVersion: EVENT_SCHEMA_VERSION,
-      eventId,
-      occurredAt: new Date(occurredAt).toISOString(),
-      correlationId,
-      businessAccountId: waba,
-      producer: PRODUCER,
-    },
-    data: eventDataSchemas[detailType].parse(data) as EventData<T>,
-  } as DomainEvent;
+  return buildEvent(detailType, { eventId, occurredAt, producer: PRODUCER, correlationId, businessAccountId: waba }, data) as DomainEvent;
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { SendContextReader } from '../adapters/contact-store.js';
 import type { MessageRecord } from '../domain/sending/records.js';
 import type { MessageStore } from '../ports/message-store.js';
-import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
+import { buildEvent, type EventOrigin } from '../contracts/events/build-event.js';
+import { DetailType } from '../contracts/events/catalogue.js';
 import { parseSendRequest, type SendRejectionReason, type SendRequest } from '../contracts/events/outbound.js';
 import type { DomainEvent } from '../contracts/events/registry.js';
 import { canonicalJson, nestsDeeperThan } from '../domain/objects.js';
@@ -179,10 +180,7 @@ async function replay(existing: MessageRecord, request: SendRequest, requestHash
 }
 
 function acceptedEvent(record: MessageRecord): DomainEvent {
-  return {
-    detailType: DetailType.SendAccepted,
-    metadata: meta(`SendAccepted:${record.messageId}`, record.createdAt, record),
-    data: {
+  return buildEvent(DetailType.SendAccepted, origin(`SendAccepted:${record.messageId}`, record.createdAt, record), {
       messageId: record.messageId,
       idempotencyKey: record.idempotencyKey,
       ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
@@ -192,8 +190,7 @@ function acceptedEvent(record: MessageRecord): DomainEvent {
       messageType: record.messageType,
       category: record.category,
       lane: record.lane!,
-    },
-  } as DomainEvent;
+  });
 }
 
 /** `seed` makes the event id deterministic: a redelivered request yields the same event. */
@@ -204,18 +201,17 @@ function rejectedEvent(
   result: { reason: SendRejectionReason; message: string; issues?: readonly string[] },
   at: number,
 ): DomainEvent {
-  return {
-    detailType: DetailType.SendRejected,
-    metadata: {
-      schemaVersion: EVENT_SCHEMA_VERSION,
+  return buildEvent(
+    DetailType.SendRejected,
+    {
       eventId: `SendRejected:${seed}`,
-      occurredAt: new Date(at).toISOString(),
+      occurredAt: at,
       producer: PRODUCER,
-      ...(source.correlationId !== undefined ? { correlationId: source.correlationId } : {}),
-      ...(source.phoneNumberId !== undefined ? { phoneNumberId: source.phoneNumberId } : {}),
-      ...(source.businessAccountId !== undefined ? { businessAccountId: source.businessAccountId } : {}),
+      correlationId: source.correlationId,
+      phoneNumberId: source.phoneNumberId,
+      businessAccountId: source.businessAccountId,
     },
-    data: {
+    {
       ...(source.idempotencyKey !== undefined ? { idempotencyKey: source.idempotencyKey } : {}),
       ...(source.correlationId !== undefined ? { correlationId: source.correlationId } : {}),
       ...(requestedBy !== undefined ? { requestedBy } : {}),
@@ -223,18 +219,17 @@ function rejectedEvent(
       message: result.message,
       ...(result.issues !== undefined ? { issues: [...result.issues] } : {}),
     },
-  } as DomainEvent;
+  );
 }
 
-function meta(eventId: string, at: number, record: MessageRecord) {
+function origin(eventId: string, at: number, record: MessageRecord): EventOrigin {
   return {
-    schemaVersion: EVENT_SCHEMA_VERSION,
     eventId,
-    occurredAt: new Date(at).toISOString(),
+    occurredAt: at,
     producer: PRODUCER,
     correlationId: record.correlationId ?? record.messageId,
     phoneNumberId: record.phoneNumberId,
-    ...(record.businessAccountId !== undefined ? { businessAccountId: record.businessAccountId } : {}),
+    businessAccountId: record.businessAccountId,
   };
 }
 

@@ -3,10 +3,11 @@ import type { MessageRecord } from '../domain/sending/records.js';
 import type { MessageStore } from '../ports/message-store.js';
 import { openFreeEntryPointWindow } from '../domain/windows/customer-service-window.js';
 import type { PacingStore } from '../ports/pacing-store.js';
-import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
+import { buildEvent } from '../contracts/events/build-event.js';
+import { DetailType } from '../contracts/events/catalogue.js';
 import type { GraphErrorRef } from '../contracts/events/ingestion.js';
 import type { MessageFailureReason } from '../contracts/events/outbound.js';
-import type { DomainEvent } from '../contracts/events/registry.js';
+import type { DomainEvent, EventData } from '../contracts/events/registry.js';
 import { toGraphMessage } from '../domain/sending/graph-payload.js';
 import { classifyMetaError } from '../domain/sending/meta-errors.js';
 import { pairDelayMs, pairKey, retryDelayMs, type PairRateConfig } from '../domain/sending/pacing.js';
@@ -225,25 +226,32 @@ export function failedEvent(record: MessageRecord, at: number, reason: MessageFa
   });
 }
 
+/**
+ * An outcome event of one message (`SendAccepted` … `SendOutcomeUncertain`), built by `buildEvent`, so its data is
+ * checked against the contract of `detailType`.
+ *
+ * @throws EventContractError when `extra` does not complete a valid `data` for `detailType`.
+ */
 export function outcome(detailType: DetailType, record: MessageRecord, at: number, extra: Record<string, unknown>): DomainEvent {
-  return {
+  const data = {
+    messageId: record.messageId,
+    idempotencyKey: record.idempotencyKey,
+    ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
+    ...(record.requestedBy !== undefined ? { requestedBy: record.requestedBy } : {}),
+    phoneNumberId: record.phoneNumberId,
+    ...extra,
+  };
+  return buildEvent(
     detailType,
-    metadata: {
-      schemaVersion: EVENT_SCHEMA_VERSION,
+    {
       eventId: `${detailType}:${record.messageId}`,
-      occurredAt: new Date(at).toISOString(),
+      occurredAt: at,
       producer: PRODUCER,
       correlationId: record.correlationId ?? record.messageId,
       phoneNumberId: record.phoneNumberId,
-      ...(record.businessAccountId !== undefined ? { businessAccountId: record.businessAccountId } : {}),
+      businessAccountId: record.businessAccountId,
     },
-    data: {
-      messageId: record.messageId,
-      idempotencyKey: record.idempotencyKey,
-      ...(record.correlationId !== undefined ? { correlationId: record.correlationId } : {}),
-      ...(record.requestedBy !== undefined ? { requestedBy: record.requestedBy } : {}),
-      phoneNumberId: record.phoneNumberId,
-      ...extra,
-    },
-  } as DomainEvent;
+    // The detail-type is only known at run time here: buildEvent checks the data against its contract.
+    data as EventData<typeof detailType>,
+  ) as DomainEvent;
 }

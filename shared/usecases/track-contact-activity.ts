@@ -1,5 +1,6 @@
 import type { ContactProfile, ContactStore } from '../adapters/contact-store.js';
-import { DetailType, EVENT_SCHEMA_VERSION } from '../contracts/events/catalogue.js';
+import { buildEvent } from '../contracts/events/build-event.js';
+import { DetailType } from '../contracts/events/catalogue.js';
 import type { EventMetadata } from '../contracts/events/envelope.js';
 import type {
   MarketingPreferenceChanged,
@@ -9,7 +10,7 @@ import type {
   UserIdentityChanged,
   UserRef,
 } from '../contracts/events/ingestion.js';
-import type { DomainEvent } from '../contracts/events/registry.js';
+import type { DomainEvent, EventData } from '../contracts/events/registry.js';
 import type { ConsentCategory, ConsentRecord, ConsentSource, ConsentStatus } from '../domain/consent/consent.js';
 import { DEFAULT_KEYWORDS, isOptOutButton, matchConsentKeyword, type KeywordConfig } from '../domain/consent/keywords.js';
 import { phoneFromWaId } from '../domain/contacts/phone.js';
@@ -335,19 +336,12 @@ function event(
   correlationId: string,
   data: Record<string, unknown>,
 ): DomainEvent {
-  return {
+  return buildEvent(
     detailType,
-    metadata: {
-      schemaVersion: EVENT_SCHEMA_VERSION,
-      eventId,
-      occurredAt: iso(occurredAt),
-      correlationId,
-      businessAccountId: contact.businessAccountId,
-      ...(phoneNumberId === undefined ? {} : { phoneNumberId }),
-      producer: PRODUCER,
-    },
-    data: data as DomainEvent['data'],
-  };
+    { eventId, occurredAt, producer: PRODUCER, correlationId, businessAccountId: contact.businessAccountId, phoneNumberId },
+    // The detail-type is only known at run time here: buildEvent checks the data against its contract.
+    data as EventData<typeof detailType>,
+  ) as DomainEvent;
 }
 
 function iso(ms: number): string {

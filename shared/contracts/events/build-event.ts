@@ -1,6 +1,18 @@
 import { defined } from '../../domain/objects.js';
 import { EVENT_SCHEMA_VERSION, type DetailType } from './catalogue.js';
-import type { DomainEvent, EventData } from './registry.js';
+import { eventDataSchemas, type DomainEvent, type EventData } from './registry.js';
+
+/** A producer built an event whose `data` does not match its detail-type's contract: a bug in the producer. */
+export class EventContractError extends Error {
+  override readonly name = 'EventContractError';
+  constructor(
+    readonly detailType: DetailType,
+    /** One `path: message` line per problem, naming fields, never their values. */
+    readonly issues: readonly string[],
+  ) {
+    super(`${detailType} data does not match its contract: ${issues.join('; ')}`);
+  }
+}
 
 /** Where an event comes from: everything its `metadata` says apart from the schema version. */
 export interface EventOrigin {
@@ -17,10 +29,19 @@ export interface EventOrigin {
 
 /**
  * The one constructor of every Relais event: metadata filled the same way for every producer (schema version,
- * ISO time, absent fields left out). The data is typed by its detail-type here and checked against its contract
- * by the publisher, which refuses an event that does not match (see `shared/adapters/event-publisher.ts`).
+ * ISO time, absent fields left out), and `data` checked against its detail-type's contract (`registry.ts`) here,
+ * so a producer bug fails that producer's unit test instead of a consumer.
+ *
+ * @throws EventContractError when `data` does not match the contract of `detailType`.
  */
 export function buildEvent<T extends DetailType>(detailType: T, origin: EventOrigin, data: EventData<T>): DomainEvent<T> {
+  const checked = eventDataSchemas[detailType].safeParse(data);
+  if (!checked.success) {
+    throw new EventContractError(
+      detailType,
+      checked.error.issues.map((issue) => `${issue.path.join('.') || '(data)'}: ${issue.message}`),
+    );
+  }
   return {
     detailType,
     metadata: {
