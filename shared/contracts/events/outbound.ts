@@ -14,7 +14,9 @@ import { GraphErrorRefSchema } from './ingestion.js';
  *
  * Request objects are strict: an unknown field is refused rather than silently ignored, so a misspelt
  * option (`reply_to`, a caption on audio) surfaces as an error naming it. Limits follow Meta's Cloud API
- * (see the reference, §3 and §5); where Meta documents none, Relais sets a generous bound and says so.
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages and
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/throughput); where Meta documents
+ * none, Relais sets a generous bound and says so.
  * Outbound event data objects are not strict: consumers must tolerate fields added later.
  */
 

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SendRequestDataSchema, type SendRequestData } from '#shared/contracts/events/outbound.js';
 import { BIZ_OPAQUE_CALLBACK_DATA_MAX_LENGTH, toGraphMessage } from '#shared/domain/sending/graph-payload.js';
 
-// Expected bodies are Meta's examples from the reference (§3, Appendix A), written out literally with the
-// test's inputs in place of Meta's placeholders.
+// Expected bodies are Meta's examples from its send-messages page, written out literally with the test's inputs
+// in place of Meta's placeholders:
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages
 
 const PHONE_NUMBER_ID = '106540352242922';
 const TO = '+16505551234';
@@ -308,8 +309,8 @@ describe('toGraphMessage: interactive messages', () => {
 });
 
 describe('toGraphMessage: templates', () => {
-  it('writes the reference example: image header, positional and named body text, quick reply and url buttons', () => {
-    // Named and positional parameters cannot be mixed in one request, so this is the positional half of §3's example.
+  it("writes Meta's template example: image header, positional and named body text, quick reply and url buttons", () => {
+    // Named and positional parameters cannot be mixed in one request, so this is the positional half of Meta's example.
     const message = {
       type: 'template',
       name: 'order_confirmation',
