@@ -21,7 +21,7 @@ export const SETTING_VARIABLES = {
     SEND_ENV.maxAttempts,
   ],
   sendPolicy: [SEND_ENV.templates, SEND_ENV.policy, SEND_ENV.businessAccounts],
-  contactSettings: ['CONTACT_SETTINGS'],
+  contactSettings: [ENV.contactSettings],
 } as const satisfies Record<NonNullable<HandlerNeeds['settings']>[number], readonly string[]>;
 
 export type SettingGroup = keyof typeof SETTING_VARIABLES;

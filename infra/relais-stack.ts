@@ -12,7 +12,7 @@ import { EventConsumers } from './constructs/event-consumers.js';
 import { OperationsAlerts } from './constructs/operations-alerts.js';
 import { handlerEnvironment, type DeploymentResources } from './handler-environment.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, TABLES, type HandlerNeeds } from './topology.js';
-import { loadContactActivityConfig } from '../shared/config.js';
+import { ConfigError, loadContactActivityConfig } from '../shared/config.js';
 import { DEFAULT_GRAPH_API_VERSION, GRAPH_API_VERSION_PATTERN, SEND_ENV, ThroughputByNumberSchema, loadRequestSendConfig } from '../shared/sending-config.js';
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND } from '../shared/domain/sending/rate-slots.js';
 import { parseTemplateRegistryConfig } from '../shared/domain/templates/template-registry.js';
@@ -35,9 +35,6 @@ const secretArn = z
   .string({ error: 'must be a string' })
   .regex(SECRET_ARN, { error: 'must be the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)' })
   .optional();
-
-/** Environment variable of the contact settings (read by `loadContactActivityConfig`). */
-const CONTACT_SETTINGS_ENV = 'CONTACT_SETTINGS';
 
 /**
  * Lambda allows 4 KB of environment per function (names and values). The settings passed as JSON get what
@@ -76,7 +73,7 @@ function acceptedBy(parse: (json: string) => unknown) {
     try {
       parse(JSON.stringify(value));
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      ctx.addIssue({ code: 'custom', message: error instanceof ConfigError ? error.problems.join('; ') : (error as Error).message });
     }
   };
 }
@@ -155,7 +152,7 @@ export const RelaisConfigSchema = z.object({
   contactSettings: jsonContext(
     z
       .record(z.string(), z.unknown(), { error: 'must be an object' })
-      .superRefine(acceptedBy((json) => loadContactActivityConfig({ ...PROBE_ENV, [CONTACT_SETTINGS_ENV]: json }))),
+      .superRefine(acceptedBy((json) => loadContactActivityConfig({ ...PROBE_ENV, [ENV.contactSettings]: json }))),
   ).default({}),
   /** An e-mail address subscribed to the operational alerts topic. @default - none */
   alertEmail: z.email({ error: 'must be an e-mail address' }).optional(),
@@ -316,7 +313,7 @@ export class RelaisStack extends Stack {
         [SEND_ENV.bulkSharePercent]: String(config.bulkSharePercent),
         [SEND_ENV.templates]: JSON.stringify(config.templates),
         [SEND_ENV.policy]: JSON.stringify(config.sendPolicy),
-        [CONTACT_SETTINGS_ENV]: JSON.stringify(config.contactSettings),
+        [ENV.contactSettings]: JSON.stringify(config.contactSettings),
       },
     };
   }

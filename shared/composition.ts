@@ -11,7 +11,7 @@ import { createOutboundQueue, createQueueControl } from './adapters/outbound-que
 import { createPacingStore } from './adapters/pacing-store.js';
 import { createSecretProvider } from './adapters/secrets.js';
 import { createS3PayloadStore, type PayloadStore } from './adapters/payload-store.js';
-import { loadContactActivityConfig, loadContactsApiConfig } from './config.js';
+import { loadContactActivityConfig, loadContactsApiConfig, loadMessageStatusConfig } from './config.js';
 import { httpErrors, type HttpEvent, type HttpResult } from './middleware/http.js';
 import type { ManageContactsDeps } from './usecases/manage-contacts.js';
 import { createStaticTemplateRegistry } from './domain/templates/template-registry.js';
@@ -133,8 +133,7 @@ export function senderFromEnvironment(): { deps: SendMessageDeps; queue: QueueCo
 
 /** Dependencies of the status tracker (track-message-status) and the payload store its events' claim checks use. */
 export function trackMessageStatusFromEnvironment(): { deps: TrackMessageStatusDeps; payloads: PayloadStore } {
-  // Same needs as the contact consumer: the state table, the bus and the payload bucket.
-  const config = loadContactActivityConfig(process.env);
+  const config = loadMessageStatusConfig(process.env);
   const payloads = createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName });
   const publisher = createEventPublisher({ client: eventBridgeClient(), eventBusName: config.eventBusName, payloadStore: payloads });
   return { deps: { messages: createMessageStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }), publish: (events) => publisher.publish(events) }, payloads };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, ENV } from './config.js';
+import { ENV, integerVar, jsonVar, parsePublisherEnv, requiredVar, secretSource, textVar, type Env } from './config.js';
 import type { SecretSource } from './adapters/secrets.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from './domain/sending/policy.js';
 import { parseTemplateRegistryConfig } from './domain/templates/template-registry.js';
@@ -12,6 +12,8 @@ import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECON
 export const DEFAULT_GRAPH_API_VERSION = 'v25.0';
 /** `v<major>.<minor>`, as Graph API versions are written. */
 export const GRAPH_API_VERSION_PATTERN = /^v\d+\.\d+$/;
+/** How long the sender waits for Meta's answer to one send call (`GRAPH_API_TIMEOUT_MS`). */
+export const DEFAULT_GRAPH_TIMEOUT_MS = 10_000;
 
 /**
  * `THROUGHPUT_BY_NUMBER`: messages per second of particular business numbers, `{ "<phoneNumberId>": 1000 }`;
@@ -23,8 +25,6 @@ export const ThroughputByNumberSchema = z.record(
   z.number().int().min(MIN_RATE_PER_SECOND).max(MAX_RATE_PER_SECOND),
 );
 export type ThroughputByNumber = z.infer<typeof ThroughputByNumberSchema>;
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** Environment variables of the send pipeline (set by the CDK app and the local stack alike). */
 export const SEND_ENV = {
@@ -48,34 +48,6 @@ export const SEND_ENV = {
   maxAttempts: 'SEND_MAX_ATTEMPTS',
 } as const;
 
-function required(env: Env, name: string, what: string): string {
-  const value = env[name];
-  if (value === undefined || value === '') throw new ConfigError(`invalid ${what} configuration: ${name} is required`);
-  return value;
-}
-
-function json<T extends z.ZodType>(env: Env, name: string, schema: T, fallback: z.infer<T>): z.infer<T> {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(`${name} is not JSON`);
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ConfigError(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
-
 const PolicyOverridesSchema = z.strictObject({
   marketingCap: z.strictObject({ max: z.number().int().min(0), perMs: z.number().int().positive(), exemptInsideWindow: z.boolean().optional() }).optional(),
   requireOptIn: z.array(z.enum(MESSAGE_CATEGORIES)).optional(),
@@ -96,19 +68,35 @@ export interface RequestSendConfig {
   readonly businessAccounts: Readonly<Record<string, string>>;
 }
 
+/** `TEMPLATES`: the approved templates request-send checks a template send against (see `parseTemplateRegistryConfig`). */
+const templatesVar = z
+  .string()
+  .optional()
+  .transform((raw, ctx): readonly TemplateInfo[] => {
+    if (raw === undefined || raw === '') return [];
+    try {
+      return parseTemplateRegistryConfig(raw);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
 export function loadRequestSendConfig(env: Env): RequestSendConfig {
-  const what = 'request-send';
-  const overrides = json(env, SEND_ENV.policy, PolicyOverridesSchema, {});
-  const templatesRaw = env[SEND_ENV.templates];
+  const { values, ...resources } = parsePublisherEnv(env, 'request-send', {
+    [SEND_ENV.priorityQueueUrl]: requiredVar,
+    [SEND_ENV.bulkQueueUrl]: requiredVar,
+    [SEND_ENV.templates]: templatesVar,
+    [SEND_ENV.policy]: jsonVar(PolicyOverridesSchema, {}),
+    [SEND_ENV.businessAccounts]: jsonVar(BusinessAccountsSchema, {}),
+  });
   return Object.freeze({
-    stateTableName: required(env, ENV.stateTableName, what),
-    eventBusName: required(env, ENV.eventBusName, what),
-    payloadBucketName: required(env, ENV.payloadBucketName, what),
-    priorityQueueUrl: required(env, SEND_ENV.priorityQueueUrl, what),
-    bulkQueueUrl: required(env, SEND_ENV.bulkQueueUrl, what),
-    templates: templatesRaw === undefined || templatesRaw === '' ? [] : parseTemplateRegistryConfig(templatesRaw),
-    policy: { ...DEFAULT_POLICY_SETTINGS, ...overrides },
-    businessAccounts: json(env, SEND_ENV.businessAccounts, BusinessAccountsSchema, {}),
+    ...resources,
+    priorityQueueUrl: values[SEND_ENV.priorityQueueUrl],
+    bulkQueueUrl: values[SEND_ENV.bulkQueueUrl],
+    templates: values[SEND_ENV.templates],
+    policy: { ...DEFAULT_POLICY_SETTINGS, ...values[SEND_ENV.policy] },
+    businessAccounts: values[SEND_ENV.businessAccounts],
   });
 }
 
@@ -130,34 +118,44 @@ export interface SenderConfig {
   readonly maxAttempts: number;
 }
 
+/** `GRAPH_API_VERSION`, defaulting to `DEFAULT_GRAPH_API_VERSION`. */
+const graphVersionVar = textVar(DEFAULT_GRAPH_API_VERSION).refine((version) => GRAPH_API_VERSION_PATTERN.test(version), {
+  error: (issue) => `must look like ${DEFAULT_GRAPH_API_VERSION}, got "${String(issue.input)}"`,
+});
+
 export function loadSenderConfig(env: Env): SenderConfig {
   const what = 'send-message';
-  const defaultRate = integer(env, SEND_ENV.ratePerSecond, DEFAULT_RATE_PER_SECOND, MIN_RATE_PER_SECOND, MAX_RATE_PER_SECOND);
-  const rates = json(env, SEND_ENV.numberRates, ThroughputByNumberSchema, {});
-  const arn = env[ENV.accessTokenArn];
-  const plain = env[ENV.accessToken];
-  if ((arn === undefined || arn === '') && (plain === undefined || plain === '')) {
-    throw new ConfigError(`invalid ${what} configuration: set ${ENV.accessTokenArn} (Secrets Manager) or ${ENV.accessToken}`);
-  }
-  const version = env[SEND_ENV.graphVersion] ?? DEFAULT_GRAPH_API_VERSION;
-  if (!GRAPH_API_VERSION_PATTERN.test(version)) throw new ConfigError(`${SEND_ENV.graphVersion} must look like ${DEFAULT_GRAPH_API_VERSION}, got "${version}"`);
-  const accessToken: SecretSource = arn !== undefined && arn !== '' ? { kind: 'secretsManager', secretId: arn } : { kind: 'value', value: plain! };
+  const { values, ...resources } = parsePublisherEnv(env, what, {
+    [SEND_ENV.priorityQueueUrl]: requiredVar,
+    [SEND_ENV.bulkQueueUrl]: requiredVar,
+    [SEND_ENV.priorityDlqUrl]: requiredVar,
+    [SEND_ENV.bulkDlqUrl]: requiredVar,
+    [SEND_ENV.graphBaseUrl]: textVar('https://graph.facebook.com'),
+    [SEND_ENV.graphVersion]: graphVersionVar,
+    [SEND_ENV.graphTimeoutMs]: integerVar(DEFAULT_GRAPH_TIMEOUT_MS, 100, 60_000),
+    [SEND_ENV.ratePerSecond]: integerVar(DEFAULT_RATE_PER_SECOND, MIN_RATE_PER_SECOND, MAX_RATE_PER_SECOND),
+    [SEND_ENV.numberRates]: jsonVar(ThroughputByNumberSchema, {}),
+    [SEND_ENV.bulkSharePercent]: integerVar(DEFAULT_BULK_SHARE_PERCENT, 1, 100),
+    [SEND_ENV.pairIntervalMs]: integerVar(DEFAULT_PAIR_RATE.intervalMs, 1, 60_000),
+    [SEND_ENV.pairBurst]: integerVar(DEFAULT_PAIR_RATE.burst, 1, MAX_PAIR_BURST),
+    [SEND_ENV.maxAttempts]: integerVar(8, 1, 50),
+  });
+  const defaultRate = values[SEND_ENV.ratePerSecond];
+  const rates = values[SEND_ENV.numberRates];
   return Object.freeze({
-    stateTableName: required(env, ENV.stateTableName, what),
-    eventBusName: required(env, ENV.eventBusName, what),
-    payloadBucketName: required(env, ENV.payloadBucketName, what),
+    ...resources,
     queues: [
-      { queueUrl: required(env, SEND_ENV.priorityQueueUrl, what), dlqUrl: required(env, SEND_ENV.priorityDlqUrl, what) },
-      { queueUrl: required(env, SEND_ENV.bulkQueueUrl, what), dlqUrl: required(env, SEND_ENV.bulkDlqUrl, what) },
+      { queueUrl: values[SEND_ENV.priorityQueueUrl], dlqUrl: values[SEND_ENV.priorityDlqUrl] },
+      { queueUrl: values[SEND_ENV.bulkQueueUrl], dlqUrl: values[SEND_ENV.bulkDlqUrl] },
     ],
-    graphBaseUrl: env[SEND_ENV.graphBaseUrl] ?? 'https://graph.facebook.com',
-    graphVersion: version,
-    graphTimeoutMs: integer(env, SEND_ENV.graphTimeoutMs, 10_000, 100, 60_000),
-    accessToken,
+    graphBaseUrl: values[SEND_ENV.graphBaseUrl],
+    graphVersion: values[SEND_ENV.graphVersion],
+    graphTimeoutMs: values[SEND_ENV.graphTimeoutMs],
+    accessToken: secretSource(env, ENV.accessTokenArn, ENV.accessToken, what),
     ratePerSecond: (phoneNumberId: string) => (Object.hasOwn(rates, phoneNumberId) ? rates[phoneNumberId]! : defaultRate),
-    bulkSharePercent: integer(env, SEND_ENV.bulkSharePercent, DEFAULT_BULK_SHARE_PERCENT, 1, 100),
-    pairIntervalMs: integer(env, SEND_ENV.pairIntervalMs, DEFAULT_PAIR_RATE.intervalMs, 1, 60_000),
-    pairBurst: integer(env, SEND_ENV.pairBurst, DEFAULT_PAIR_RATE.burst, 1, MAX_PAIR_BURST),
-    maxAttempts: integer(env, SEND_ENV.maxAttempts, 8, 1, 50),
+    bulkSharePercent: values[SEND_ENV.bulkSharePercent],
+    pairIntervalMs: values[SEND_ENV.pairIntervalMs],
+    pairBurst: values[SEND_ENV.pairBurst],
+    maxAttempts: values[SEND_ENV.maxAttempts],
   });
 }

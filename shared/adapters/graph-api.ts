@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WamidSchema } from '../contracts/events/outbound.js';
 import type { GraphApiClient, GraphSendError, GraphSendResult } from '../ports/graph-api.js';
+import { DEFAULT_GRAPH_API_VERSION, DEFAULT_GRAPH_TIMEOUT_MS, GRAPH_API_VERSION_PATTERN } from '../sending-config.js';
 
 export type { GraphApiClient, GraphSendError, GraphSendResult } from '../ports/graph-api.js';
 
@@ -35,9 +36,6 @@ export interface GraphApiClientOptions {
   readonly fetch?: typeof fetch;
 }
 
-export const DEFAULT_GRAPH_TIMEOUT_MS = 10_000;
-
-const VERSION = /^v\d+\.\d+$/;
 const GRAPH_ID = /^[0-9]{1,32}$/;
 /** A bearer token as it may appear in an HTTP header: visible ASCII, no spaces. */
 const TOKEN = /^[\x21-\x7e]+$/;
@@ -51,8 +49,8 @@ const TOKEN = /^[\x21-\x7e]+$/;
 export function createGraphApiClient(options: GraphApiClientOptions): GraphApiClient {
   const base = checkBaseUrl(options.baseUrl);
   const version = options.version;
-  if (typeof version !== 'string' || !VERSION.test(version)) {
-    throw new TypeError(`createGraphApiClient: version must look like v25.0 (v<major>.<minor>), got ${JSON.stringify(version)}`);
+  if (typeof version !== 'string' || !GRAPH_API_VERSION_PATTERN.test(version)) {
+    throw new TypeError(`createGraphApiClient: version must look like ${DEFAULT_GRAPH_API_VERSION} (v<major>.<minor>), got ${JSON.stringify(version)}`);
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_GRAPH_TIMEOUT_MS;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {

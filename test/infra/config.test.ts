@@ -109,7 +109,7 @@ describe('readRelaisConfig', () => {
     it('refuses a send policy or contact settings the handlers would refuse at start-up', () => {
       expect(() => read({ sendPolicy: { marketingCap: 2 } })).toThrow(/sendPolicy: SEND_POLICY: marketingCap: /);
       expect(() => read({ sendPolicy: { requireOptin: ['marketing'] } })).toThrow(/sendPolicy: .*requireOptin/);
-      expect(() => read({ contactSettings: { default: { keywords: { optOut: [] } } } })).toThrow(/contactSettings: invalid CONTACT_SETTINGS configuration: default\.keywords\.optOut/);
+      expect(() => read({ contactSettings: { default: { keywords: { optOut: [] } } } })).toThrow(/contactSettings: CONTACT_SETTINGS: default\.keywords\.optOut: /);
       expect(() => read({ contactSettings: { byBusinessAccount: { acme: {} } } })).toThrow(/contactSettings: .*byBusinessAccount\.acme/);
       expect(() => read({ templates: { name: 'order_shipped' } })).toThrow(/templates: must be an array of templates/);
     });

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppFunction } from '#infra/constructs/app-function.js';
 import { RelaisStack } from '#infra/relais-stack.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, SEND_REQUESTS, STATE_TABLE, TABLES, TTL_ATTRIBUTE, type ConsumerSpec } from '#infra/topology.js';
-import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadReceiveWebhookConfig, loadVerifyWebhookConfig } from '#shared/config.js';
+import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
 
@@ -205,7 +205,7 @@ describe('RelaisStack with default configuration', () => {
       'request-send': loadRequestSendConfig,
       'send-message': loadSenderConfig,
       'track-contact-activity': loadContactActivityConfig,
-      'track-message-status': loadContactActivityConfig,
+      'track-message-status': loadMessageStatusConfig,
     };
 
     it.each(HANDLER_NAMES)("gives %s an environment its own start-up loader accepts", (name) => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { HANDLER_VARIABLES, SETTING_VARIABLES, handlerEnvironment, variablesOf, type DeploymentResources } from '#infra/handler-environment.js';
 import { CONSUMERS, ENV, HANDLERS, STATE_TABLE } from '#infra/topology.js';
-import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadReceiveWebhookConfig, loadVerifyWebhookConfig } from '#shared/config.js';
+import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
 import { isStackVariable } from '#test/support/hermetic-env.js';
 
@@ -24,7 +24,7 @@ const LOADERS: Record<string, (env: Readonly<Record<string, string | undefined>>
   'request-send': loadRequestSendConfig,
   'send-message': loadSenderConfig,
   'track-contact-activity': loadContactActivityConfig,
-  'track-message-status': loadContactActivityConfig,
+  'track-message-status': loadMessageStatusConfig,
 };
 
 /** Resources shaped like the local stack's (names and URLs of the emulators; secrets as plain values). */
@@ -67,12 +67,6 @@ function recordReads(load: (env: Readonly<Record<string, string | undefined>>) =
 
 const HANDLER_NAMES = Object.keys(HANDLERS);
 
-/**
- * Known reads outside a handler's needs, each harmless and each to remove: track-message-status reuses the
- * contact consumer's loader for its three resource names, which also parses the optional CONTACT_SETTINGS
- * (never set on it, deployed or local, and never used by it).
- */
-const TOLERATED_FOREIGN_READS: Readonly<Record<string, readonly string[]>> = { 'track-message-status': ['CONTACT_SETTINGS'] };
 
 describe('handler environments', () => {
   it('knows the start-up loader of every handler in HANDLERS', () => {
@@ -86,7 +80,7 @@ describe('handler environments', () => {
 
     expect(error).toBeUndefined();
     const foreign = [...reads].filter((variable) => HANDLER_VARIABLES.has(variable) && !variablesOf(HANDLERS[name]!).has(variable));
-    expect(foreign).toEqual(TOLERATED_FOREIGN_READS[name] ?? []);
+    expect(foreign).toEqual([]);
     expect(Object.keys(env).every((variable) => variablesOf(HANDLERS[name]!).has(variable))).toBe(true);
   });
 
