@@ -1,6 +1,6 @@
 import { httpHandler, manageContactsDepsFromEnvironment } from '#shared/composition.js';
-import { AccountPathSchema, parseRequest, requireIamActor } from '#shared/contracts/http/contacts.js';
-import { header, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { AccountPathSchema, IMPORT_MAX_BYTES, parseRequest, requireIamActor } from '#shared/contracts/http/contacts.js';
+import { header, json, rawBody, utf8Body, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { importContacts, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
 
 /**
@@ -13,7 +13,11 @@ export function createImportContacts(deps: ManageContactsDeps) {
   return async (event: HttpEvent): Promise<HttpResult> => {
     const { businessAccountId } = parseRequest(AccountPathSchema, event.pathParameters ?? {});
     const actor = requireIamActor(event.requestContext);
-    const outcome = await importContacts({ businessAccountId, contentType: header(event, 'content-type'), body: rawBody(event), actor }, deps);
+    const body = rawBody(event);
+    // A body within the size limit must be UTF-8 (CSV and NDJSON alike): refused 400 naming the byte offset and
+    // line, never read with U+FFFD. An oversize body is left to the use case's 413.
+    if (body.length <= IMPORT_MAX_BYTES) utf8Body(event, 'the import body');
+    const outcome = await importContacts({ businessAccountId, contentType: header(event, 'content-type'), body, actor }, deps);
     if (!outcome.valid) {
       const details = outcome.rows.flatMap((r) => r.problems.map((p) => `row ${r.row} (line ${r.line}): ${p}`));
       return json(422, {

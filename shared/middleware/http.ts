@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { BadRequestError, RelaisError } from '../errors.js';
@@ -22,6 +23,49 @@ export function header(event: HttpEvent, name: string): string | undefined {
 export function rawBody(event: HttpEvent): Buffer {
   if (event.body === undefined || event.body === null) return Buffer.alloc(0);
   return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/**
+ * Where `bytes` stop being UTF-8: the offset of the first byte of the first malformed sequence (overlong forms,
+ * surrogates, code points above U+10FFFF and truncated sequences included, as `TextDecoder`'s fatal mode judges
+ * them, https://encoding.spec.whatwg.org/#utf-8-decoder) and its 1-based line; undefined when all of it is UTF-8.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): { readonly offset: number; readonly line: number } | undefined {
+  if (isUtf8(bytes)) return undefined;
+  let line = 1;
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      if (lead === 0x0a) line++;
+      i++;
+      continue;
+    }
+    const more = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+    // The second byte's range excludes overlong forms (E0, F0), surrogates (ED) and code points above U+10FFFF (F4).
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    const second = bytes[i + 1];
+    if (more === 0 || second === undefined || second < low || second > high) return { offset: i, line };
+    for (let k = 2; k <= more; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || (next & 0xc0) !== 0x80) return { offset: i, line };
+    }
+    i += more + 1;
+  }
+  return { offset: bytes.length, line };
+}
+
+/**
+ * The request body as text, refusing with a 400 `invalid_encoding` a body that is not UTF-8 and naming the byte
+ * offset and line where it stops being UTF-8, instead of reading it with U+FFFD replacement characters.
+ */
+export function utf8Body(event: HttpEvent, what = 'the body'): string {
+  const bytes = rawBody(event);
+  const invalid = firstInvalidUtf8(bytes);
+  if (invalid !== undefined) {
+    throw new BadRequestError('invalid_encoding', `${what} is not valid UTF-8: malformed byte sequence at byte offset ${invalid.offset} (line ${invalid.line})`);
+  }
+  return bytes.toString('utf8');
 }
 
 /** Deepest nesting of arrays and objects a JSON request body may have; Relais's own requests need under 10. */

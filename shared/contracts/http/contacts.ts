@@ -1,3 +1,4 @@
+import { CsvError, parse as parseCsvSync } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { ContactOverview, ContactProfile, ConsentHistoryPage, HoldAcknowledgement } from '../../adapters/contact-store.js';
 import { BadRequestError, ForbiddenError } from '../../errors.js';
@@ -282,58 +283,37 @@ function readCsvRows(text: string): RawImportRow[] {
     });
 }
 
-/** CSV as RFC 4180 reads it: `,` separators, CRLF or LF records, `"` quoting with `""` escapes and line breaks inside quotes. */
+/** Why csv-parse refused a file, by its error code, without echoing the file's content. */
+const CSV_PROBLEMS: Readonly<Record<string, string>> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted CSV field is never closed',
+  INVALID_OPENING_QUOTE: 'a CSV field has a quote that does not open it (quote the whole field and double inner quotes)',
+  CSV_INVALID_CLOSING_QUOTE: 'a quoted CSV field has text after its closing quote (double quotes inside a quoted field)',
+};
+
+/**
+ * CSV as RFC 4180 reads it (https://www.rfc-editor.org/rfc/rfc4180), parsed by csv-parse's sync API
+ * (https://csv.js.org/parse/): `,` separators, CRLF or LF records (mixed too), `"` quoting with `""` escapes and
+ * line breaks inside quotes, a leading BOM dropped, whitespace around cells trimmed. Each record keeps the line it
+ * starts on, counted from the line breaks inside its quoted cells, so errors can name it.
+ */
 function parseCsv(text: string): Array<{ line: number; fields: string[] }> {
-  const records: Array<{ line: number; fields: string[] }> = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
+  let parsed: string[][];
+  try {
+    parsed = parseCsvSync(text, { bom: true, relax_column_count: true, trim: true, record_delimiter: ['\r\n', '\n'] });
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const line = typeof error['lines'] === 'number' ? error['lines'] : undefined;
+      const problem = CSV_PROBLEMS[error.code] ?? 'the CSV cannot be read';
+      throw new ImportFormatError(line === undefined ? problem : `${problem} (line ${line})`);
+    }
+    throw error;
+  }
   let line = 1;
-  let recordLine = 1;
-  let quoteLine = 1;
-  let atFieldStart = true;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === '\n') line++;
-        field += ch;
-      }
-      continue;
-    }
-    if (ch === '"' && atFieldStart) {
-      quoted = true;
-      quoteLine = line;
-      atFieldStart = false;
-    } else if (ch === ',') {
-      fields.push(field);
-      field = '';
-      atFieldStart = true;
-    } else if (ch === '\n' || (ch === '\r' && text[i + 1] === '\n')) {
-      if (ch === '\r') i++;
-      fields.push(field);
-      records.push({ line: recordLine, fields });
-      fields = [];
-      field = '';
-      line++;
-      recordLine = line;
-      atFieldStart = true;
-    } else {
-      field += ch;
-      if (ch !== ' ' && ch !== '\t') atFieldStart = false;
-    }
-  }
-  if (quoted) throw new ImportFormatError(`unterminated quoted CSV field starting on line ${quoteLine}`);
-  if (field !== '' || fields.length > 0) {
-    fields.push(field);
-    records.push({ line: recordLine, fields });
-  }
-  return records;
+  return parsed.map((record) => {
+    const start = line;
+    line += 1 + record.reduce((n, field) => n + (field.match(/\n/g)?.length ?? 0), 0);
+    return { line: start, fields: record };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

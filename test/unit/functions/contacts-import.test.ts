@@ -173,6 +173,21 @@ describe('import-contacts', () => {
     expect(res.body.error.message).toBe('unknown CSV column(s) "email"; the columns are phone,userId,profileName,category,status,evidence,occurredAt');
   });
 
+  it.each([[CSV], [NDJSON]])('answers 400 invalid_encoding naming line 3 for a %s body with a Latin-1 byte there, and writes nothing', async (type) => {
+    const head = type === CSV ? 'phone,profileName\n+33612345678,Zoé 👍\n+14155552671,' : `${JSON.stringify({ phone: '+33612345678', profileName: 'Zoé 👍' })}\n{}\n{"profileName":"`;
+    const body = Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from([0xe9]), Buffer.from(type === CSV ? 'lo\n' : 'lo"}\n')]);
+    const res = await post(type, body, true);
+    expect(res).toMatchObject({ status: 400, body: { error: { code: 'invalid_encoding' } } });
+    expect(res.body.error.message).toBe(`the import body is not valid UTF-8: malformed byte sequence at byte offset ${Buffer.byteLength(head)} (line 3)`);
+    expect(store.writes()).toBe(0);
+  });
+
+  it('answers 400 naming the line of an unterminated CSV quote', async () => {
+    const res = await post(CSV, 'phone,profileName\n+33612345678,"Alice\n');
+    expect(res).toMatchObject({ status: 400, body: { error: { code: 'invalid_import_file' } } });
+    expect(res.body.error.message).toMatch(/^a quoted CSV field is never closed \(line \d+\)$/);
+  });
+
   it('answers 400 for an empty file', async () => {
     expect((await post(CSV, 'phone,userId\n')).body.error.code).toBe('empty_import');
   });
