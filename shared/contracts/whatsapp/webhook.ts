@@ -3,7 +3,9 @@ import { idProblem } from '../../domain/ingestion/update-bounds.js';
 
 /**
  * Zod schemas for every webhook field Relais models, as Meta documents them
- * (../shared/reference/whatsapp-cloud-api.md §2; https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference).
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview,
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages and
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status).
  *
  * Validation happens at three depths so that one odd update never blocks its neighbours:
  * 1. the envelope (`object`, `entry[]`, `changes[]`): a failure here is a 400;
