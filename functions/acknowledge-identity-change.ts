@@ -3,12 +3,11 @@ import {
   AcknowledgeIdentityBodySchema,
   ContactPathSchema,
   iso,
-  parseJsonBody,
   parseRequest,
   requireIamActor,
   type AcknowledgeIdentityResponse,
 } from '#shared/contracts/http/contacts.js';
-import { json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { json, parseJsonBody, utf8Body, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { acknowledgeIdentityChange, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
 
 /**
@@ -19,7 +18,7 @@ import { acknowledgeIdentityChange, type ManageContactsDeps } from '#shared/usec
 export function createAcknowledgeIdentityChange(deps: ManageContactsDeps) {
   return async (event: HttpEvent): Promise<HttpResult> => {
     const path = parseRequest(ContactPathSchema, event.pathParameters ?? {});
-    const body = parseRequest(AcknowledgeIdentityBodySchema, parseJsonBody(rawBody(event).toString('utf8'), { emptyIsObject: true }));
+    const body = parseRequest(AcknowledgeIdentityBodySchema, parseJsonBody(utf8Body(event), { emptyIsObject: true }));
     const actor = requireIamActor(event.requestContext);
     const result = await acknowledgeIdentityChange({ businessAccountId: path.businessAccountId, ref: path.contactRef, note: body.note, actor }, deps);
     const response: AcknowledgeIdentityResponse = {

@@ -4,13 +4,12 @@ import {
   consentStateView,
   ContactPathSchema,
   IdempotencyHeaderSchema,
-  parseJsonBody,
   parseRequest,
   recordConsentBodySchema,
   requireIamActor,
   type RecordConsentResponse,
 } from '#shared/contracts/http/contacts.js';
-import { header, json, rawBody, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
+import { header, json, parseJsonBody, utf8Body, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { recordConsent, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
 
 /**
@@ -22,7 +21,7 @@ export function createRecordConsent(deps: ManageContactsDeps) {
   return async (event: HttpEvent): Promise<HttpResult> => {
     const path = parseRequest(ContactPathSchema, event.pathParameters ?? {});
     const { 'Idempotency-Key': idempotencyKey } = parseRequest(IdempotencyHeaderSchema, { 'Idempotency-Key': header(event, 'idempotency-key') });
-    const body = parseRequest(recordConsentBodySchema(deps.now()), parseJsonBody(rawBody(event).toString('utf8')));
+    const body = parseRequest(recordConsentBodySchema(deps.now()), parseJsonBody(utf8Body(event)));
     const actor = requireIamActor(event.requestContext);
     const result = await recordConsent({ businessAccountId: path.businessAccountId, ref: path.contactRef, ...body, idempotencyKey, actor }, deps);
     const response: RecordConsentResponse = {

@@ -74,9 +74,14 @@ export const MAX_JSON_BODY_DEPTH = 64;
 /**
  * Parses a JSON request body, refusing with a 400 a body that is not JSON (`invalid_json`) or that nests
  * deeper than `maxDepth` (`body_too_deep`), measured on the text before parsing, so that no recursive code
- * (validation, hashing, logging) ever meets a value deep enough to overflow the stack.
+ * (validation, hashing, logging) ever meets a value deep enough to overflow the stack. An empty (or blank) body
+ * reads as `{}` when `emptyIsObject`, and is otherwise refused as `invalid_request` naming the missing body.
  */
-export function parseJsonBody(text: string, { maxDepth = MAX_JSON_BODY_DEPTH }: { maxDepth?: number } = {}): unknown {
+export function parseJsonBody(text: string, { maxDepth = MAX_JSON_BODY_DEPTH, emptyIsObject = false }: { maxDepth?: number; emptyIsObject?: boolean } = {}): unknown {
+  if (text.trim() === '') {
+    if (emptyIsObject) return {};
+    throw new BadRequestError('invalid_request', 'invalid request: (body): is required (a JSON object)');
+  }
   if (jsonTextDepth(text, maxDepth) > maxDepth) {
     throw new BadRequestError('body_too_deep', `body nests arrays or objects deeper than ${maxDepth} levels`);
   }

@@ -182,19 +182,6 @@ export function parseRequest<T extends z.ZodType>(schema: T, input: unknown): z.
   throw new BadRequestError('invalid_request', `invalid request: ${lines[0] ?? 'malformed'}`, lines.slice(0, 20));
 }
 
-/** A JSON request body; an empty body reads as `{}` when `emptyIsObject`. */
-export function parseJsonBody(text: string, { emptyIsObject = false } = {}): unknown {
-  if (text.trim() === '') {
-    if (emptyIsObject) return {};
-    throw new BadRequestError('invalid_request', 'invalid request: (body): is required (a JSON object)');
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadRequestError('invalid_json', 'body is not valid JSON');
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Import formats
 // ---------------------------------------------------------------------------------------------------------------

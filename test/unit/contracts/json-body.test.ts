@@ -27,6 +27,14 @@ describe('parseJsonBody', () => {
     expect(parseJsonBody(text)).toEqual(JSON.parse(text));
   });
 
+  it('reads an empty or blank body as {} only when told to, and otherwise names the missing body', () => {
+    expect(parseJsonBody('', { emptyIsObject: true })).toEqual({});
+    expect(parseJsonBody(' \r\n\t', { emptyIsObject: true })).toEqual({});
+    for (const text of ['', ' \n']) {
+      expect(() => parseJsonBody(text)).toThrow(expect.objectContaining({ statusCode: 400, code: 'invalid_request', message: 'invalid request: (body): is required (a JSON object)' }));
+    }
+  });
+
   it('refuses text that is not JSON with invalid_json', () => {
     expect(() => parseJsonBody('{"a":')).toThrow(expect.objectContaining({ statusCode: 400, code: 'invalid_json' }));
   });

@@ -174,6 +174,18 @@ describe('record-consent', () => {
       expect(store.writes()).toBe(0);
     });
 
+    it('a body nested deeper than 64 levels, refused as body_too_deep before validation', async () => {
+      const res = await post(PHONE, `{"category":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+      expect(res).toMatchObject({ status: 400, body: { error: { code: 'body_too_deep' } } });
+      expect(store.writes()).toBe(0);
+    });
+
+    it('an empty body, named as missing', async () => {
+      const res = await post(PHONE, '  ');
+      expect(res).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', message: 'invalid request: (body): is required (a JSON object)' } } });
+      expect(store.writes()).toBe(0);
+    });
+
     it('an Idempotency-Key with spaces', async () => {
       const res = await post(PHONE, optIn, { headers: { 'idempotency-key': 'two words' } });
       expect(res.body.error.details).toEqual(['Idempotency-Key: must be 1-255 printable ASCII characters without spaces']);
