@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { DetailType, EVENT_SCHEMA_VERSION } from '../../contracts/events/catalogue.js';
+import { buildEvent } from '../../contracts/events/build-event.js';
+import { DetailType } from '../../contracts/events/catalogue.js';
 import type { BusinessNumber, GraphErrorRef, UserRef } from '../../contracts/events/ingestion.js';
 import type { DomainEvent, EventData } from '../../contracts/events/registry.js';
 import {
@@ -460,21 +461,14 @@ interface MakeInput<T extends DetailType> {
 }
 
 function make<T extends DetailType>(detailType: T, input: MakeInput<T>): DomainEvent<T> {
-  return {
-    detailType,
-    metadata: {
-      schemaVersion: EVENT_SCHEMA_VERSION,
-      eventId: input.eventId,
-      occurredAt: new Date(input.occurredAt).toISOString(),
-      producer: PRODUCER,
-      ...defined({
-        correlationId: input.correlationId,
-        businessAccountId: input.business?.businessAccountId ?? input.businessAccountId,
-        phoneNumberId: input.business?.phoneNumberId ?? input.phoneNumberId,
-      }),
-    },
-    data: input.data,
-  };
+  return buildEvent(detailType, {
+    eventId: input.eventId,
+    occurredAt: input.occurredAt,
+    producer: PRODUCER,
+    correlationId: input.correlationId,
+    businessAccountId: input.business?.businessAccountId ?? input.businessAccountId,
+    phoneNumberId: input.business?.phoneNumberId ?? input.phoneNumberId,
+  }, input.data);
 }
 
 /** A stable id for updates Meta gives no id of their own: the hash of where they came from and what they say. */
