@@ -3,13 +3,17 @@ import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { detailSchemaFor, type DomainEvent } from '#shared/contracts/events/registry.js';
 import { WebhookPayloadSchema, type WebhookPayload } from '#shared/contracts/whatsapp/webhook.js';
 import { normaliseWebhook } from '#shared/domain/ingestion/normalise-webhook.js';
+import { parseWebhookJson } from '#shared/domain/ingestion/webhook-json.js';
 import { canonicalJson } from '#shared/domain/objects.js';
-import { fixtureNames, loadFixture } from '#test/fixtures/meta/index.js';
+import { fixtureNames, loadFixture, loadFixtureText } from '#test/fixtures/meta/index.js';
 
 const RECEIVED_AT = Date.parse('2026-11-21T12:00:00Z');
 
+/** The fixture decoded as ingestion decodes a body (integers above 2^53 kept exact), then validated. */
 function payload(name: string): WebhookPayload {
-  return WebhookPayloadSchema.parse(loadFixture(name));
+  const decoded = parseWebhookJson(Buffer.from(loadFixtureText(name), 'utf8'));
+  if (!decoded.ok) throw new Error(`fixture ${name}: ${decoded.message}`);
+  return WebhookPayloadSchema.parse(decoded.value);
 }
 
 function normalise(name: string): DomainEvent[] {
