@@ -329,3 +329,53 @@ describe(`mutated contacts-API requests on the local stack (${seedNote})`, () =>
     expect(Object.values(depths).every((n) => n === 0), `queue depths ${JSON.stringify(depths)} (${seedNote})`).toBe(true);
   });
 });
+
+describe('the input classes the suite mutates, each answered as documented', () => {
+  const account = `/accounts/${BUSINESS_ACCOUNT_ID}`;
+  const known = enc(KNOWN[0]!);
+  const cases: ReadonlyArray<{ readonly name: string; readonly request: FuzzRequest; readonly status: number; readonly code: string; readonly says: RegExp }> = [
+    { name: 'a malformed %-escape in the contact ref', request: { method: 'GET', path: `${account}/contacts/%E0%A4%A`, headers: {} }, status: 400, code: 'invalid_request', says: /%-escape/ },
+    { name: 'an encoded lone surrogate in the contact ref', request: { method: 'GET', path: `${account}/contacts/%ED%A0%80`, headers: {} }, status: 400, code: 'invalid_request', says: /%-escape/ },
+    { name: 'a business account id that is not digits', request: { method: 'GET', path: `/accounts/${enc('😀')}/contacts/${known}`, headers: {} }, status: 400, code: 'invalid_request', says: /businessAccountId|Business Account/ },
+    { name: 'an unknown contact', request: { method: 'GET', path: `${account}/contacts/${enc(ukMobile(999))}`, headers: {} }, status: 404, code: 'contact_not_found', says: /./ },
+    {
+      name: 'a CSV import that is not valid UTF-8',
+      request: { method: 'POST', path: `${account}/contacts/import`, headers: { 'content-type': 'text/csv' }, body: Buffer.concat([Buffer.from('phone,profileName\n+447911123001,Zo'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]) },
+      status: 400,
+      code: 'invalid_encoding',
+      says: /UTF-8/,
+    },
+    { name: 'an import in a media type it does not read', request: { method: 'POST', path: `${account}/contacts/import`, headers: { 'content-type': 'text/plain' }, body: Buffer.from('phone\n+447911123001') }, status: 415, code: 'unsupported_media_type', says: /text\/csv/ },
+    {
+      name: 'an import of 1,001 rows',
+      request: { method: 'POST', path: `${account}/contacts/import`, headers: { 'content-type': 'text/csv' }, body: Buffer.from(['phone', ...Array.from({ length: 1001 }, (_, i) => ukMobile(i % 1000))].join('\n')) },
+      status: 413,
+      code: 'too_many_rows',
+      says: /1000 rows/,
+    },
+    {
+      name: 'a consent body nested 6,000 levels deep',
+      request: { method: 'POST', path: `${account}/contacts/${known}/consent`, headers: { 'content-type': 'application/json' }, body: Buffer.from(`{"evidence":${'['.repeat(6000)}${']'.repeat(6000)}}`) },
+      status: 400,
+      code: 'body_too_deep',
+      says: /deep|nest/,
+    },
+    {
+      name: 'a consent body with an extra field',
+      request: { method: 'POST', path: `${account}/contacts/${known}/consent`, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ category: 'marketing', status: 'opted_in', evidence: 'Formulaire web v3 ✅', '🔑': 1 })) },
+      status: 400,
+      code: 'invalid_request',
+      says: /🔑|unrecognized|unknown/i,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`answers ${c.name} with ${c.status} ${c.code}`, async () => {
+      const a = await send(s.stack.apiUrl, c.request);
+      expect(a.status, a.text.slice(0, 300)).toBe(c.status);
+      const error = (a.json as { error: { code: string; message: string; details?: string[] } }).error;
+      expect(error.code).toBe(c.code);
+      expect([error.message, ...(error.details ?? [])].join('\n')).toMatch(c.says);
+    });
+  }
+});
