@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ConsentHistoryPage, ConsentWrite, ContactOverview, ContactProfile, ContactStore } from '../adapters/contact-store.js';
+import type { ContactStore } from '../ports/contact-store.js';
+import type { ConsentHistoryPage, ConsentWrite, ContactOverview, ContactProfile } from '../domain/contacts/records.js';
 import { PublishError } from '../ports/event-publisher.js';
 import { buildEvent } from '../contracts/events/build-event.js';
 import { DetailType } from '../contracts/events/catalogue.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SendContextReader } from '../adapters/contact-store.js';
+import type { SendContextReader } from '../ports/contact-store.js';
 import type { MessageRecord } from '../domain/sending/records.js';
 import type { MessageStore } from '../ports/message-store.js';
 import { buildEvent, type EventOrigin } from '../contracts/events/build-event.js';

@@ -1,4 +1,4 @@
-import type { ContactStore } from '../adapters/contact-store.js';
+import type { ContactStore } from '../ports/contact-store.js';
 import type { MessageRecord } from '../domain/sending/records.js';
 import type { MessageStore } from '../ports/message-store.js';
 import { openFreeEntryPointWindow } from '../domain/windows/customer-service-window.js';

@@ -1,4 +1,5 @@
-import type { ContactProfile, ContactStore } from '../adapters/contact-store.js';
+import type { ContactStore } from '../ports/contact-store.js';
+import type { ContactProfile } from '../domain/contacts/records.js';
 import { buildEvent } from '../contracts/events/build-event.js';
 import { DetailType } from '../contracts/events/catalogue.js';
 import type { EventMetadata } from '../contracts/events/envelope.js';

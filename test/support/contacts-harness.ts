@@ -12,7 +12,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 
-import { createContactStore, type ContactStore, type SendContextReader } from '#shared/adapters/contact-store.js';
+import { createContactStore } from '#shared/adapters/contact-store.js';
+import type { ContactStore, SendContextReader } from '#shared/ports/contact-store.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { detailSchemaFor, type DomainEvent } from '#shared/contracts/events/registry.js';
 import { WebhookPayloadSchema } from '#shared/contracts/whatsapp/webhook.js';

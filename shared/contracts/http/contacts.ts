@@ -1,6 +1,6 @@
 import { CsvError, parse as parseCsvSync } from 'csv-parse/sync';
 import { z } from 'zod';
-import type { ContactOverview, ContactProfile, ConsentHistoryPage, HoldAcknowledgement } from '../../adapters/contact-store.js';
+import type { ConsentHistoryPage, ContactOverview, ContactProfile, HoldAcknowledgement } from '../../domain/contacts/records.js';
 import { BadRequestError, ForbiddenError } from '../../errors.js';
 import { freeEntryPointOfferOpen, freeEntryPointOpen, windowState } from '../../domain/windows/customer-service-window.js';
 import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentRecord, type ConsentSnapshot, type ConsentState } from '../../domain/consent/consent.js';

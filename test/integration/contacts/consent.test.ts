@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 
-import type { ContactProfile } from '#shared/adapters/contact-store.js';
+import type { ContactProfile } from '#shared/domain/contacts/records.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { DEFAULT_CONTACT_SETTINGS } from '#shared/usecases/track-contact-activity.js';
 import {

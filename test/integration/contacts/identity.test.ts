@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 
-import type { ContactProfile } from '#shared/adapters/contact-store.js';
+import type { ContactProfile } from '#shared/domain/contacts/records.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import type { IdentityKey } from '#shared/domain/contacts/identity.js';
 import { CUSTOMER_SERVICE_WINDOW_MS } from '#shared/domain/windows/customer-service-window.js';

@@ -5,7 +5,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import type { ContactStore } from '#shared/adapters/contact-store.js';
+import type { ContactStore } from '#shared/ports/contact-store.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import type { IdentityKey } from '#shared/domain/contacts/identity.js';
 import { CUSTOMER_SERVICE_WINDOW_MS, windowState } from '#shared/domain/windows/customer-service-window.js';

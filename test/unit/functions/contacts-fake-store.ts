@@ -6,7 +6,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import middy from '@middy/core';
 import { vi } from 'vitest';
-import type { ContactOverview, ContactProfile, ContactStore, HoldAcknowledgement, ObservedUser } from '#shared/adapters/contact-store.js';
+import type { ContactStore } from '#shared/ports/contact-store.js';
+import type { ContactOverview, ContactProfile, HoldAcknowledgement, ObservedUser } from '#shared/domain/contacts/records.js';
 import type { DomainEvent } from '#shared/contracts/events/registry.js';
 import { CONSENT_CATEGORIES, supersedes, type ConsentCategory, type ConsentRecord, type ConsentState } from '#shared/domain/consent/consent.js';
 import type { IdentityKey } from '#shared/domain/contacts/identity.js';

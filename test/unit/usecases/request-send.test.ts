@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { SendContext, SendContextReader } from '#shared/adapters/contact-store.js';
+import type { SendContextReader } from '#shared/ports/contact-store.js';
+import type { SendContext } from '#shared/domain/contacts/records.js';
 import type { MessageRecord } from '#shared/adapters/message-store.js';
 import type { DomainEvent } from '#shared/contracts/events/registry.js';
 import { UNKNOWN_CONSENT } from '#shared/domain/consent/consent.js';
