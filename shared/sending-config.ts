@@ -4,7 +4,7 @@ import type { SecretSource } from './adapters/secrets.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from './domain/sending/policy.js';
 import { parseTemplateRegistryConfig } from './domain/templates/template-registry.js';
 import type { TemplateInfo } from './domain/templates/template-registry.js';
-import { MESSAGE_CATEGORIES } from './contracts/events/outbound.js';
+import { MESSAGE_CATEGORIES } from './contracts/events/outbound/vocabulary.js';
 import { DEFAULT_PAIR_RATE, MAX_PAIR_BURST } from './domain/sending/pacing.js';
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, MIN_RATE_PER_SECOND } from './domain/sending/rate-slots.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WamidSchema } from '../contracts/events/outbound.js';
+import { WamidSchema } from '../contracts/events/outbound/fields.js';
 import type { GraphApiClient, GraphSendError, GraphSendResult } from '../ports/graph-api.js';
 import { DEFAULT_GRAPH_API_VERSION, DEFAULT_GRAPH_TIMEOUT_MS, GRAPH_API_VERSION_PATTERN } from '../sending-config.js';
 

@@ -1,6 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DetailType, RELAIS_EVENT_SOURCE } from '../contracts/events/catalogue.js';
-import { parseSendRequest, type SendRequest } from '../contracts/events/outbound.js';
+import { parseSendRequest, type SendRequest } from '../contracts/events/outbound/send-request.js';
 
 /**
  * Puts a `SendRequested` event on the bus, exactly as another AWS service would: Relais components that

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DetailType, EVENT_SCHEMA_VERSION, RELAIS_EVENT_SOURCE } from './events/catalogue.js';
-import { SendRequestSchema } from './events/outbound.js';
+import { SendRequestSchema } from './events/outbound/send-request.js';
 import { detailSchemaFor, eventDataSchemas } from './events/registry.js';
 
 /**

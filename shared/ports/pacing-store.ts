@@ -1,4 +1,4 @@
-import type { SendLane } from '../contracts/events/outbound.js';
+import type { SendLane } from '../contracts/events/outbound/vocabulary.js';
 import type { LaneShare } from '../domain/sending/rate-slots.js';
 
 /** A request for one send slot of a business number's throughput. */

@@ -6,7 +6,7 @@ import type { PacingStore } from '../ports/pacing-store.js';
 import { buildEvent } from '../contracts/events/build-event.js';
 import { DetailType } from '../contracts/events/catalogue.js';
 import type { GraphErrorRef } from '../contracts/events/ingestion.js';
-import type { MessageFailureReason } from '../contracts/events/outbound.js';
+import type { MessageFailureReason } from '../contracts/events/outbound/reasons.js';
 import type { DomainEvent, EventData } from '../contracts/events/registry.js';
 import { toGraphMessage } from '../domain/sending/graph-payload.js';
 import { classifyMetaError } from '../domain/sending/meta-errors.js';

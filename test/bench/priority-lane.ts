@@ -18,7 +18,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localClientConfig, provisionTables, startDynamoDbLocal } from '../../infra/local/emulators.js';
 import { STATE_TABLE } from '../../infra/topology.js';
 import { createPacingStore } from '../../shared/adapters/pacing-store.js';
-import type { SendLane } from '../../shared/contracts/events/outbound.js';
+import type { SendLane } from '../../shared/contracts/events/outbound/vocabulary.js';
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, type LaneShare } from '../../shared/domain/sending/rate-slots.js';
 import type { PacingStore } from '../../shared/ports/pacing-store.js';
 import { summarise, type LatencySummary } from './stats.js';

@@ -33,8 +33,8 @@ import {
   SendAcceptedSchema,
   SendOutcomeUncertainSchema,
   SendRejectedSchema,
-  SendRequestDataSchema,
-} from './outbound.js';
+} from './outbound/outcomes.js';
+import { SendRequestDataSchema } from './outbound/send-request.js';
 
 /** The `data` schema of every detail-type: the single source for validation, types and JSON Schema. */
 export const eventDataSchemas = {

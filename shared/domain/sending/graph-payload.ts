@@ -1,16 +1,13 @@
+import type { InteractiveHeader, InteractiveMessage } from '../../contracts/events/outbound/interactive.js';
+import type { MarkReadMessage, MediaMessage } from '../../contracts/events/outbound/messages.js';
+import type { OutboundMessage, SendRequestData } from '../../contracts/events/outbound/send-request.js';
 import type {
-  InteractiveHeader,
-  InteractiveMessage,
-  MarkReadMessage,
-  MediaMessage,
-  OutboundMessage,
-  SendRequestData,
   TemplateBodyParameter,
   TemplateButtonParameter,
   TemplateComponents,
   TemplateHeaderParameter,
   TemplateMessage,
-} from '../../contracts/events/outbound.js';
+} from '../../contracts/events/outbound/templates.js';
 
 /**
  * Turns a validated Relais send request into the JSON body of Meta's

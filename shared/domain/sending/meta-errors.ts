@@ -1,4 +1,4 @@
-import type { MessageFailureReason } from '../../contracts/events/outbound.js';
+import type { MessageFailureReason } from '../../contracts/events/outbound/reasons.js';
 
 /**
  * How the sender reacts to an error from Meta's send API (or to a failed status webhook), by Meta's

@@ -1,5 +1,8 @@
 import { getCountryCallingCode, isSupportedCountry } from 'libphonenumber-js';
-import type { MessageCategory, SendLane, SendRejectionReason, SendRequestData, TemplateMessage } from '../../contracts/events/outbound.js';
+import type { SendRejectionReason } from '../../contracts/events/outbound/reasons.js';
+import type { SendRequestData } from '../../contracts/events/outbound/send-request.js';
+import type { TemplateMessage } from '../../contracts/events/outbound/templates.js';
+import type { MessageCategory, SendLane } from '../../contracts/events/outbound/vocabulary.js';
 import type { ConsentSnapshot } from '../consent/consent.js';
 import type { TemplateInfo } from '../templates/template-registry.js';
 import type { WindowState } from '../windows/customer-service-window.js';

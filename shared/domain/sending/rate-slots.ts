@@ -1,4 +1,4 @@
-import type { SendLane } from '../../contracts/events/outbound.js';
+import type { SendLane } from '../../contracts/events/outbound/vocabulary.js';
 
 /**
  * Per-number throughput as fixed time slots: a number allowed `ratePerSecond` messages gets

@@ -1,5 +1,8 @@
 import type { GraphErrorRef } from '../../contracts/events/ingestion.js';
-import type { MessageCategory, MessageFailureReason, OutboundRecipient, SendLane, SendRequestData } from '../../contracts/events/outbound.js';
+import type { OutboundRecipient } from '../../contracts/events/outbound/outcomes.js';
+import type { MessageFailureReason } from '../../contracts/events/outbound/reasons.js';
+import type { SendRequestData } from '../../contracts/events/outbound/send-request.js';
+import type { MessageCategory, SendLane } from '../../contracts/events/outbound/vocabulary.js';
 
 /**
  * The outbox's records, as the send use cases read and write them: one per accepted or refused send, keyed

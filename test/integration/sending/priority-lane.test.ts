@@ -13,7 +13,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 
 import { createPacingStore } from '#shared/adapters/pacing-store.js';
 import { bulkCapacityOf, rateSlot, type LaneShare } from '#shared/domain/sending/rate-slots.js';
-import type { SendLane } from '#shared/contracts/events/outbound.js';
+import type { SendLane } from '#shared/contracts/events/outbound/vocabulary.js';
 import type { PacingStore } from '#shared/ports/pacing-store.js';
 import { localClientConfig } from '#infra/local/emulators.js';
 import { STATE_TABLE } from '#infra/topology.js';

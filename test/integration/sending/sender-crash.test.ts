@@ -13,7 +13,7 @@ import { createGraphApiClient } from '#shared/adapters/graph-api.js';
 import type { MessageRecord } from '#shared/adapters/message-store.js';
 import { pairKey } from '#shared/domain/sending/pacing.js';
 import { toGraphMessage } from '#shared/domain/sending/graph-payload.js';
-import type { SendRequestData } from '#shared/contracts/events/outbound.js';
+import type { SendRequestData } from '#shared/contracts/events/outbound/send-request.js';
 import { LOCAL_SECRET_DEFAULTS } from '#infra/local/stack.js';
 import {
   BUSINESS_ACCOUNT_ID,

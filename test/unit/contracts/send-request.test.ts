@@ -1,14 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  BsuidSchema,
-  E164PhoneNumberSchema,
-  OUTBOUND_MESSAGE_TYPES,
-  SendRequestSchema,
-  parseSendRequest,
-  type OutboundMessage,
-  type SendRequest,
-} from '#shared/contracts/events/outbound.js';
+import { BsuidSchema, E164PhoneNumberSchema } from '#shared/contracts/events/outbound/fields.js';
+import { SendRequestSchema, parseSendRequest, type OutboundMessage, type SendRequest } from '#shared/contracts/events/outbound/send-request.js';
+import { OUTBOUND_MESSAGE_TYPES } from '#shared/contracts/events/outbound/vocabulary.js';
 
 const WAMID = 'wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI0QUQ2MjA4NEYyRkExNjMyREUA';
 const WAMID_2 = 'wamid.HBgLMTY0NjcwNDM1OTUVAgARGBIyNDlBOEI5QUQ4NDc0N0FCNjMA';

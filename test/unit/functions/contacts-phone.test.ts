@@ -8,7 +8,7 @@ import { getCountries, getCountryCallingCode } from 'libphonenumber-js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createGetContact } from '#functions/get-contact.js';
 import { createImportContacts } from '#functions/import-contacts.js';
-import { parseSendRequest } from '#shared/contracts/events/outbound.js';
+import { parseSendRequest } from '#shared/contracts/events/outbound/send-request.js';
 import { apiEvent, createCapturingPublisher, createFakeContactStore, makeDeps, WABA, withErrors } from './contacts-fake-store.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 7_2026);

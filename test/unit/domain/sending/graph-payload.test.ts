@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SendRequestDataSchema, type SendRequestData } from '#shared/contracts/events/outbound.js';
+import { SendRequestDataSchema, type SendRequestData } from '#shared/contracts/events/outbound/send-request.js';
 import { BIZ_OPAQUE_CALLBACK_DATA_MAX_LENGTH, toGraphMessage } from '#shared/domain/sending/graph-payload.js';
 
 // Expected bodies are Meta's examples from its send-messages page, written out literally with the test's inputs

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MessageFailureReason } from '#shared/contracts/events/outbound.js';
+import { MessageFailureReason } from '#shared/contracts/events/outbound/reasons.js';
 import { classifyMetaError, type MetaErrorAction } from '#shared/domain/sending/meta-errors.js';
 
 /** Meta's code → the reaction and failure reason Relais must pick (reference §4, DESIGN.md Pacing). */

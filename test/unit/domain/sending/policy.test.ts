@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { OutboundMessage, SendRequestData, TemplateComponents } from '#shared/contracts/events/outbound.js';
+import type { OutboundMessage, SendRequestData } from '#shared/contracts/events/outbound/send-request.js';
+import type { TemplateComponents } from '#shared/contracts/events/outbound/templates.js';
 import { UNKNOWN_CONSENT, type ConsentCategory, type ConsentSnapshot, type ConsentStatus } from '#shared/domain/consent/consent.js';
 import { DEFAULT_POLICY_SETTINGS, decideSend, type PolicyDecision, type PolicyInput, type TemplateInfo } from '#shared/domain/sending/policy.js';
 
