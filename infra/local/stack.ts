@@ -16,7 +16,7 @@ import {
   startFauxqsEmulator,
   type RunningEmulator,
 } from './emulators.js';
-import { startLocalEventBus, type DeliveryRetryOptions, type LocalEventBus } from './event-bus/server.js';
+import { serialiseBusEvent, startLocalEventBus, type DeliveryRetryOptions, type LocalEventBus } from './event-bus/server.js';
 import { startLocalHttpApi, type LambdaHttpHandler, type LocalHttpApi } from './http-api.js';
 import { startQueuePoller, type QueuePoller, type SqsHandler } from './queue-poller.js';
 import { registryTemplates, sandboxTemplates } from './local-templates.js';
@@ -132,7 +132,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           name: rule.id,
           pattern: rule.pattern as never,
           deliver: async (event) => {
-            await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: JSON.stringify(event) }));
+            await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: serialiseBusEvent(event) }));
           },
         };
       }),

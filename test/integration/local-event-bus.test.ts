@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { startLocalEventBus, type BusEvent, type LocalEventBus, type LocalEventBusOptions, type LocalRule } from '../../infra/local/event-bus/server.js';
+import { serialiseBusEvent, startLocalEventBus, type BusEvent, type LocalEventBus, type LocalEventBusOptions, type LocalRule } from '../../infra/local/event-bus/server.js';
 
 const BUS_NAME = 'relais-local';
 const REGION = 'eu-west-1';
@@ -202,6 +202,34 @@ describe('local EventBridge bus: accepted events', () => {
     release();
     await bus.whenIdle();
     expect(delivered).toEqual(eventIds(result.Entries));
+  });
+
+  it('logs and delivers a detail nested 10,000 levels deep as it came, and dead-letters one without crashing', async () => {
+    const deep = `{"note":"très profond 🕳️","line":"a\\nb","metadata":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const delivered: string[] = [];
+    const rule: LocalRule = {
+      name: 'deep-target',
+      pattern: { source: ['relais.test'] },
+      deliver: async (event) => {
+        delivered.push(serialiseBusEvent(event));
+        throw new Error('target refuses it');
+      },
+    };
+    const { bus, client, eventsLogPath } = await startHarness({ rules: [rule], deliveryRetry: { retryAttempts: 0, baseDelayMs: 1 } });
+
+    const result = await client.send(new PutEventsCommand({ Entries: [entry({ Detail: deep.replace(',"line"', ',\n  "line"') })] }));
+    await bus.whenIdle();
+
+    expect(result.FailedEntryCount).toBe(0);
+    const [logged] = (await readFile(eventsLogPath, 'utf8')).split('\n');
+    const event = JSON.parse(logged!) as { id: string; detail: { note: string; line: string; metadata: unknown[] } };
+    expect(event).toMatchObject({ id: eventIds(result.Entries)[0], 'detail-type': 'MessageReceived', detail: { note: 'très profond 🕳️', line: 'a\nb' } });
+    let depth = 0;
+    for (let level: unknown = event.detail.metadata; Array.isArray(level); level = level[0]) depth++;
+    expect(depth).toBe(10_000);
+    expect(delivered.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual([event.id]);
+    const deadLetters = (await readJsonLines(bus.deadLettersPath)) as Array<{ rule: string; event: { id: string } }>;
+    expect(deadLetters.map((d) => [d.rule, d.event.id])).toEqual([['deep-target', event.id]]);
   });
 
   it('writes exactly one well-formed line per event under 50 concurrent calls of 10 entries', async () => {

@@ -34,6 +34,21 @@ export interface BusEvent {
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
+/** The `Detail` text each accepted event arrived with, so that serialising it never walks the parsed detail. */
+const detailTexts = new WeakMap<BusEvent, string>();
+
+/**
+ * The event as one line of JSON, as written to the events log and delivered to targets. Its detail is the
+ * text the producer put (line breaks, which JSON allows only as whitespace, become spaces), so a detail nested
+ * deeper than `JSON.stringify` can recurse is carried as it came instead of failing the put.
+ */
+export function serialiseBusEvent(event: BusEvent): string {
+  const text = detailTexts.get(event);
+  if (text === undefined) return JSON.stringify(event);
+  const { detail: _, ...envelope } = event;
+  return `${JSON.stringify(envelope).slice(0, -1)},"detail":${text.replace(/[\r\n]/g, ' ')}}`;
+}
+
 /** One rule of the bus and its target. */
 export interface LocalRule {
   /** Named in dead letters and logs. */
@@ -257,10 +272,10 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
         break;
       }
     }
-    const deadLetter = { rule: rule.name, error: errorMessage(lastError), attempts, reason, failedAt: new Date().toISOString(), event };
+    const deadLetter = { rule: rule.name, error: errorMessage(lastError), attempts, reason, failedAt: new Date().toISOString() };
     logger.error('local event bus delivery dead-lettered', { rule: rule.name, eventId: event.id, attempts, reason, path: deadLettersPath });
     try {
-      await deadLetters.append(`${JSON.stringify(deadLetter)}\n`);
+      await deadLetters.append(`${JSON.stringify(deadLetter).slice(0, -1)},"event":${serialiseBusEvent(event)}}\n`);
     } catch (error) {
       logger.error('local event bus could not write a dead letter', { rule: rule.name, eventId: event.id, error: errorMessage(error) });
     }
@@ -305,7 +320,7 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
 
     if (accepted.length > 0) {
       try {
-        await eventLog.append(accepted.map(({ event }) => `${JSON.stringify(event)}\n`).join(''));
+        await eventLog.append(accepted.map(({ event }) => `${serialiseBusEvent(event)}\n`).join(''));
         for (const { index, event } of accepted) results[index] = { EventId: event.id };
       } catch (error) {
         logger.error('local event bus could not append to the events log', { path: options.eventsLogPath, error: errorMessage(error) });
@@ -561,7 +576,7 @@ function buildEvent(entry: RequestEntry, context: BuildContext): BusEvent | { Er
   if (time === undefined) {
     return { ErrorCode: ENTRY_ERROR.invalidArgument, ErrorMessage: 'Parameter Time is not valid. Reason: Time must be a valid timestamp.' };
   }
-  return {
+  const event: BusEvent = {
     version: '0',
     id: randomUUID(),
     'detail-type': detailType,
@@ -572,6 +587,8 @@ function buildEvent(entry: RequestEntry, context: BuildContext): BusEvent | { Er
     resources: entry.Resources ?? [],
     detail,
   };
+  detailTexts.set(event, entry.Detail as string);
+  return event;
 }
 
 /** `Time` arrives as epoch seconds (AWS JSON 1.1 timestamps); the event carries it to the second, in UTC. */

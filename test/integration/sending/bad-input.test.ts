@@ -113,6 +113,16 @@ describe('an invalid SendRequested event', () => {
   });
 
   it('leaves no poison message: every queue and DLQ drains, and Meta received nothing', async () => {
+    // Its own bad input, so that it asserts something when run alone: an event that is no send request, one nested
+    // 10,000 levels deep, one with emoji in an unknown message type, and a refused HTTP request.
+    const keys = ['poison-not-a-request', 'poison-deep', 'poison-type'];
+    await s.bus.putSendRequested({ idempotencyKey: keys[0], note: 'pas une requête 🚫' });
+    const shallow = JSON.stringify(sendRequest({ idempotencyKey: keys[1], to: CUSTOMER, message: text('x') }));
+    await s.bus.putSendRequested(shallow.replace('{"type":"text","body":"x"}', `${'['.repeat(10_000)}${']'.repeat(10_000)}`), { raw: true });
+    await s.bus.putSendRequested(sendRequest({ idempotencyKey: keys[2], to: CUSTOMER, message: { type: 'hologram', text: 'שלום 👋🏽' } }));
+    expect((await postMessage(s.stack.apiUrl, sendRequest({ idempotencyKey: 'poison-http', to: '+1555', message: text('hi') }))).status).toBe(400);
+    for (const key of keys.slice(1)) expect(dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'SendRejected', idempotencyKey: key }))['reason']).toBe('invalid_request');
+    await waitForEvent(s.eventsLogPath, { detailType: 'SendRejected', where: (e) => JSON.stringify(dataOf(e)).includes('note') });
     await s.stack.whenIdle(30_000);
     const depths = await allQueueDepths(s.sqs, s.stack.queueUrls);
     expect(Object.values(depths).every((n) => n === 0), `queue depths: ${JSON.stringify(depths)}`).toBe(true);
