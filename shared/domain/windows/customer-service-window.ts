@@ -1,6 +1,7 @@
 /**
  * The customer service window (CSW) and the free-entry-point (FEP) window, as Meta defines them
- * (../shared/reference/whatsapp-cloud-api.md §6): a user message or call opens or extends a 24 h window
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages and
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing): a user message or call opens or extends a 24 h window
  * from the message's own timestamp; a click-to-WhatsApp ad or Page button referral lets a business reply
  * within 24 h open a 72 h window in which every message is free. Times are epoch milliseconds.
  */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MessageFailureReason } from '#shared/contracts/events/outbound/reasons.js';
 import { classifyMetaError, type MetaErrorAction } from '#shared/domain/sending/meta-errors.js';
 
-/** Meta's code → the reaction and failure reason Relais must pick (reference §4, DESIGN.md Pacing). */
+/** Meta's code → the reaction and failure reason Relais must pick (https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes). */
 const TABLE: ReadonlyArray<[code: number, action: MetaErrorAction, reason: MessageFailureReason]> = [
   [130429, 'slow_down_number', 'rate_limited'],
   [131056, 'slow_down_pair', 'rate_limited'],
