@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
 import type { ContactStore } from '../ports/contact-store.js';
 import type { ConsentHistoryPage, ConsentWrite, ContactOverview, ContactProfile } from '../domain/contacts/records.js';
 import { PublishError } from '../ports/event-publisher.js';
@@ -354,24 +355,30 @@ function groupBySharedKey<T extends { row: number; data: ImportRow }>(rows: read
   return [...groups.values()];
 }
 
-/** Runs groups on `concurrency` workers; the items of one group one after another. Stops at the first failure. */
-async function runGroups<T>(groups: readonly T[][], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+/**
+ * Runs `groups` concurrently, at most `concurrency` at a time (p-limit, https://github.com/sindresorhus/p-limit),
+ * and the items of one group one after another in their order, so rows naming the same contact never race.
+ * Rejects with the first failure; after it, no item that has not started yet is started.
+ */
+export async function runGroups<T>(groups: readonly (readonly T[])[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  const limit = pLimit(Math.max(1, concurrency));
   let failed = false;
-  const worker = async () => {
-    while (!failed && next < groups.length) {
-      const group = groups[next++]!;
-      for (const item of group) {
-        try {
-          await work(item);
-        } catch (error) {
-          failed = true;
-          throw error;
+  await Promise.all(
+    groups.map((group) =>
+      limit(async () => {
+        for (const item of group) {
+          if (failed) return;
+          try {
+            await work(item);
+          } catch (error) {
+            failed = true;
+            limit.clearQueue();
+            throw error;
+          }
         }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, groups.length)) }, worker));
+      }),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
