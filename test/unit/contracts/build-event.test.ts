@@ -3,7 +3,12 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { buildEvent, EventContractError } from '#shared/contracts/events/build-event.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
-import type { EventData } from '#shared/contracts/events/registry.js';
+import type { DomainEvent, EventData } from '#shared/contracts/events/registry.js';
+import { UNKNOWN_CONSENT } from '#shared/domain/consent/consent.js';
+import { DEFAULT_POLICY_SETTINGS } from '#shared/domain/sending/policy.js';
+import { createStaticTemplateRegistry } from '#shared/domain/templates/template-registry.js';
+import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send.js';
+import { inMemoryMessageStore } from '#test/support/in-memory-messages.js';
 import { eventJsonSchemas } from '#shared/contracts/json-schema.js';
 import type { MessageRecord } from '#shared/domain/sending/records.js';
 import { failedEvent, outcome } from '#shared/usecases/send-message.js';
@@ -88,5 +93,49 @@ describe('send outcome producers build through buildEvent', () => {
   it('MessageSent and MessageFailed match their published JSON Schemas', () => {
     expect(matchesPublishedSchema(outcome(DetailType.MessageSent, record, at, { wamid: record.wamid, messageType: 'template', category: 'marketing' }))).toBe(true);
     expect(matchesPublishedSchema(failedEvent(record, at, 'window_closed', { code: 131047, title: 'Re-engagement message' }, true))).toBe(true);
+  });
+});
+
+describe('request-send builds through buildEvent', () => {
+  const T0 = Date.parse('2026-11-21T10:00:00Z');
+  function deps(window: boolean): { deps: RequestSendDeps; published: DomainEvent[] } {
+    const published: DomainEvent[] = [];
+    const contact = { contactId: 'c_1', businessAccountId: '102290129340398', phone: '+33612345678', createdAt: T0 - 1, updatedAt: T0 };
+    return {
+      published,
+      deps: {
+        messages: inMemoryMessageStore(),
+        contacts: {
+          sendContextFor: async () => ({
+            contact,
+            window: window ? { openedAt: T0 - 1, lastInboundAt: T0 - 1, closesAt: T0 + 3_600_000 } : undefined,
+            freeEntryPointOffer: undefined,
+            freeEntryPointWindow: undefined,
+            consent: UNKNOWN_CONSENT,
+          }),
+        },
+        templates: createStaticTemplateRegistry([]),
+        enqueue: async () => undefined,
+        publish: async (events) => void published.push(...events),
+        businessAccountOf: async () => '102290129340398',
+        policy: DEFAULT_POLICY_SETTINGS,
+        newMessageId: () => 'm_1',
+        now: () => T0,
+      },
+    };
+  }
+  const send = {
+    metadata: { schemaVersion: 1, idempotencyKey: 'order-42:shipped', correlationId: 'طلب-42' },
+    data: { phoneNumberId: '106540352242922', to: '+33612345678', message: { type: 'text', body: 'Merci 🎉 — votre commande part aujourd’hui' } },
+  };
+
+  it.each([
+    [true, DetailType.SendAccepted],
+    [false, DetailType.SendRejected],
+  ])('inside the window = %s, it publishes %s matching its published JSON Schema', async (window, detailType) => {
+    const { deps: d, published } = deps(window);
+    await requestSend(send, 'acme.orders', d);
+    expect(published.map((event) => event.detailType)).toEqual([detailType]);
+    expect(matchesPublishedSchema(published[0]!)).toBe(true);
   });
 });
