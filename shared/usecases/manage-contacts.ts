@@ -10,14 +10,12 @@ import {
   CONSENT_HISTORY_PAGE_SIZE,
   IMPORT_MAX_BYTES,
   IMPORT_MAX_ROWS,
-  ImportFormatError,
-  importMediaType,
   importRowSchema,
   issueLines,
-  readImportRows,
   type ContactRef,
   type ImportRow,
 } from '../contracts/http/contacts.js';
+import { ImportFormatError, importMediaType, readImportRows } from '../contracts/http/contacts/import-format.js';
 import type { ConsentCategory, ConsentRecord, ConsentState, ConsentStatus } from '../domain/consent/consent.js';
 import type { IdentityKey } from '../domain/contacts/identity.js';
 import { BadRequestError, DependencyError, PayloadTooLargeError, RelaisError } from '../errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ImportFormatError, readImportRows } from '#shared/contracts/http/contacts.js';
+import { ImportFormatError, readImportRows } from '#shared/contracts/http/contacts/import-format.js';
 
 const rows = (text: string) => readImportRows('text/csv', text);
 const dataOf = (text: string) => rows(text).map((r) => (r.value.ok ? r.value.data : r.value.problem));
