@@ -6,6 +6,7 @@ import { CONSENT_CATEGORIES, CONSENT_SOURCES, type ConsentRecord, type ConsentSn
 import { BSUID_PROBLEM, isBsuid } from '../../domain/contacts/bsuid.js';
 import { parseContactRef, type IdentityKey } from '../../domain/contacts/identity.js';
 import { phoneNumberProblem } from '../../domain/contacts/phone.js';
+import { MALFORMED_PERCENT_ENCODING, percentDecoded } from './contacts/path-encoding.js';
 
 /**
  * The Contacts API's HTTP contract (routes in `infra/topology.ts`, IAM-authenticated): path parameters,
@@ -345,23 +346,6 @@ export function decodeHistoryToken(token: string): string | undefined {
   if (!/^[A-Za-z0-9_-]{1,2048}$/.test(token)) return undefined;
   const after = Buffer.from(token, 'base64url').toString('utf8');
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#.+$/.test(after) ? after : undefined;
-}
-
-/** Why a path parameter could not be percent-decoded (it names the rule, not the value). */
-export const MALFORMED_PERCENT_ENCODING = 'has a malformed %-escape: each % must start %XX hex escapes that together form UTF-8';
-
-/**
- * A path parameter percent-decoded, or undefined when its escapes are malformed (`%E0%A4%A`, a lone `%`,
- * bytes that are not UTF-8). API Gateway's HTTP APIs hand path parameters over decoded, other front ends
- * may not; no contact reference holds a `%` of its own, so decoding one that has none changes nothing.
- */
-export function percentDecoded(value: string): string | undefined {
-  if (!value.includes('%')) return value;
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return undefined;
-  }
 }
 
 function holdView(hold: NonNullable<ContactProfile['hold']>): z.infer<typeof HoldViewSchema> {
