@@ -4,9 +4,9 @@ import {
   ContactPathSchema,
   iso,
   parseRequest,
-  requireIamActor,
   type AcknowledgeIdentityResponse,
 } from '#shared/contracts/http/contacts.js';
+import { requireIamActor } from '#shared/contracts/http/contacts/iam-caller.js';
 import { json, parseJsonBody, utf8Body, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { acknowledgeIdentityChange, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
 

@@ -1,5 +1,6 @@
 import { httpHandler, manageContactsDepsFromEnvironment } from '#shared/composition.js';
-import { ContactPathSchema, iso, parseRequest, requireIamActor } from '#shared/contracts/http/contacts.js';
+import { ContactPathSchema, iso, parseRequest } from '#shared/contracts/http/contacts.js';
+import { requireIamActor } from '#shared/contracts/http/contacts/iam-caller.js';
 import { json, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { eraseContact, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
 

@@ -6,9 +6,9 @@ import {
   IdempotencyHeaderSchema,
   parseRequest,
   recordConsentBodySchema,
-  requireIamActor,
   type RecordConsentResponse,
 } from '#shared/contracts/http/contacts.js';
+import { requireIamActor } from '#shared/contracts/http/contacts/iam-caller.js';
 import { header, json, parseJsonBody, utf8Body, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { recordConsent, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';
 
