@@ -308,20 +308,33 @@ export async function postMessage(apiUrl: string, body: unknown): Promise<HttpAn
 
 /** {@link postMessage} with the body text as given (not JSON, or JSON no serialiser would produce). */
 export async function postRawMessage(apiUrl: string, raw: string): Promise<HttpAnswer> {
-  const url = new URL('/messages', apiUrl);
+  return signedRequest(apiUrl, { method: 'POST', path: '/messages', headers: { 'content-type': 'application/json' }, body: raw });
+}
+
+/** A request to the local HTTP API; `path` is sent as given, percent-encoded (or malformed) as the caller wrote it. */
+export interface ApiRequest {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+}
+
+/** Sends `request` signed with SigV4 (`execute-api`) and the local credentials, as an IAM caller would. */
+export async function signedRequest(apiUrl: string, request: ApiRequest): Promise<HttpAnswer> {
+  const url = new URL(apiUrl);
   const signer = new SignatureV4({ service: 'execute-api', region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS }, sha256: Sha256 });
   const signed = await signer.sign({
-    method: 'POST',
+    method: request.method,
     protocol: url.protocol,
     hostname: url.hostname,
     port: Number(url.port),
-    path: url.pathname,
+    path: request.path,
     query: {},
-    headers: { host: url.host, 'content-type': 'application/json' },
-    body: raw,
+    headers: { host: url.host, ...request.headers },
+    ...(request.body === undefined ? {} : { body: request.body }),
   });
   const { host: _host, ...headers } = signed.headers;
-  return answer(await fetch(url, { method: 'POST', headers, body: raw }));
+  return answer(await fetch(`${url.origin}${request.path}`, { method: request.method, headers, ...(request.body === undefined ? {} : { body: request.body }) }));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -13,17 +13,13 @@
  * Reproducible: the generator is seeded from `FUZZ_SEED` (printed in the test name and on failure); `FUZZ_RUNS`
  * sets the number of requests (default 1,000).
  */
-import { createHash, createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/emulators.js';
 import { LOCAL_SECRET_DEFAULTS } from '#infra/local/stack.js';
-import { BUSINESS_ACCOUNT_ID, allQueueDepths, startSendingStack, ukMobile, type HttpAnswer, type SendingStack } from '#test/support/stack-harness.js';
+import { BUSINESS_ACCOUNT_ID, allQueueDepths, startSendingStack, ukMobile, signedRequest, type ApiRequest, type HttpAnswer, type SendingStack } from '#test/support/stack-harness.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 7_2026);
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 1_000);
@@ -37,56 +33,12 @@ const STACK_TRACE = /\bat [\w.<>]+ \(|\.(ts|js):\d+:\d+|RangeError|TypeError|Syn
 /** Known contacts, imported before the run, so that 200/201/409 are reachable as well as 404. */
 const KNOWN = [ukMobile(1), ukMobile(2), ukMobile(3)];
 
-class Sha256 implements Checksum {
-  private chunks: Buffer[] = [];
-  constructor(private readonly secret?: SourceData) {}
-  update(data: Uint8Array): void {
-    this.chunks.push(Buffer.from(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    const data = Buffer.concat(this.chunks);
-    if (this.secret === undefined) return createHash('sha256').update(data).digest();
-    const key = typeof this.secret === 'string' ? this.secret : Buffer.from(this.secret as Uint8Array);
-    return createHmac('sha256', key).update(data).digest();
-  }
-  reset(): void {
-    this.chunks = [];
-  }
-}
-
-interface FuzzRequest {
-  readonly method: 'GET' | 'POST' | 'DELETE';
-  /** The path as sent, already percent-encoded where it should be (and malformed where it should not). */
-  readonly path: string;
+interface FuzzRequest extends ApiRequest {
   readonly headers: Record<string, string>;
   readonly body?: Buffer;
 }
 
-/** Sends `request` signed with SigV4 (`execute-api`) and the local credentials, as an IAM caller would. */
-async function send(apiUrl: string, request: FuzzRequest): Promise<HttpAnswer> {
-  const url = new URL(apiUrl);
-  const signer = new SignatureV4({ service: 'execute-api', region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS }, sha256: Sha256 });
-  const signed = await signer.sign({
-    method: request.method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: request.path,
-    query: {},
-    headers: { host: url.host, ...request.headers },
-    ...(request.body === undefined ? {} : { body: request.body }),
-  });
-  const { host: _host, ...headers } = signed.headers;
-  const response = await fetch(`${apiUrl}${request.path}`, { method: request.method, headers, ...(request.body === undefined ? {} : { body: request.body }) });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json };
-}
+const send = signedRequest;
 
 const enc = (s: string) => encodeURIComponent(s);
 
