@@ -19,6 +19,7 @@ import {
 } from '../domain/windows/customer-service-window.js';
 import type { ConsentHistoryPage, ConsentWrite, ContactOverview, ContactProfile, HoldAcknowledgement, ObservedUser, SendContext } from '../domain/contacts/records.js';
 import type { ContactStore, SendContextReader } from '../ports/contact-store.js';
+import { contactKeys } from './contact-store/keys.js';
 import { queryAll } from './dynamo-query.js';
 import { conditionHeld, transactionOutcome, whenConditionHolds } from './dynamo-conditions.js';
 
@@ -41,18 +42,6 @@ import { conditionHeld, transactionOutcome, whenConditionHolds } from './dynamo-
 /** Seconds past a window's close at which DynamoDB may delete it (reads never rely on the deletion). */
 const WINDOW_RETENTION_S = 7 * 24 * 3600;
 
-export const contactKeys = {
-  identity: (waba: string, key: IdentityKey) => ({ pk: `IDKEY#${waba}#${key.kind === 'user' ? 'U' : 'P'}#${key.value}`, sk: 'IDKEY' }),
-  profile: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'PROFILE' }),
-  window: (contactId: string, phoneNumberId: string) => ({ pk: `CONTACT#${contactId}`, sk: `WINDOW#${phoneNumberId}` }),
-  fepOffer: (contactId: string, phoneNumberId: string) => ({ pk: `CONTACT#${contactId}`, sk: `FEPOFFER#${phoneNumberId}` }),
-  fepWindow: (contactId: string, phoneNumberId: string) => ({ pk: `CONTACT#${contactId}`, sk: `FEP#${phoneNumberId}` }),
-  consent: (contactId: string, category: ConsentCategory) => ({ pk: `CONTACT#${contactId}`, sk: `CONSENT#${category}` }),
-  consentHistory: (contactId: string, record: Pick<ConsentRecord, 'occurredAt' | 'recordId'>) => ({
-    pk: `CONTACT#${contactId}#CONSENT`,
-    sk: `${new Date(record.occurredAt).toISOString()}#${record.recordId}`,
-  }),
-};
 
 export function createContactStore({ client, tableName }: { client: DynamoDBDocumentClient; tableName: string }): ContactStore & SendContextReader {
   const TableName = tableName;

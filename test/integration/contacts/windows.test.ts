@@ -5,7 +5,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { contactKeys } from '#shared/adapters/contact-store.js';
+import { contactKeys } from '#shared/adapters/contact-store/keys.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { CUSTOMER_SERVICE_WINDOW_MS, windowState } from '#shared/domain/windows/customer-service-window.js';
 import {
