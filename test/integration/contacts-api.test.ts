@@ -215,6 +215,24 @@ describe('Contacts API on DynamoDB Local', () => {
     expect(bob.contact).toMatchObject({ phone: '+14155552671', profileName: 'Bob' });
   });
 
+  it('imports a CRLF CSV with a BOM and quoted emoji, RTL and multi-line names, read back exactly', async () => {
+    const csv = '\uFEFFphone,profileName\r\n+33612345678,"Zoé 👍🏽, ""VIP"""\r\n+971501234567,"محمد\r\n🎉"\r\n';
+    const res = await api.import(event({ businessAccountId: waba }, { body: csv, headers: { 'content-type': 'text/csv; charset=utf-8' } }));
+    expect(res.status).toBe(200);
+    const zoe = GetContactResponseSchema.parse((await api.get(event({ businessAccountId: waba, contactRef: '+33612345678' }))).body);
+    const mohammed = GetContactResponseSchema.parse((await api.get(event({ businessAccountId: waba, contactRef: '+971501234567' }))).body);
+    expect([zoe.contact.profileName, mohammed.contact.profileName]).toEqual(['Zoé 👍🏽, "VIP"', 'محمد\r\n🎉']);
+  });
+
+  it('refuses a CSV import with a Latin-1 byte on line 3 with 400 invalid_encoding naming that line, and writes nothing', async () => {
+    const head = 'phone,profileName\n+33612345678,Zoé\n+14155552671,';
+    const bytes = Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from([0xe9]), Buffer.from('lo\n')]);
+    const res = await api.import({ ...event({ businessAccountId: waba }, { headers: { 'content-type': 'text/csv' } }), body: bytes.toString('base64'), isBase64Encoded: true });
+    expect(res).toMatchObject({ status: 400, body: { error: { code: 'invalid_encoding', message: `the import body is not valid UTF-8: malformed byte sequence at byte offset ${Buffer.byteLength(head)} (line 3)` } } });
+    expect((await api.get(event({ businessAccountId: waba, contactRef: '+33612345678' }))).status).toBe(404);
+    expect(events).toEqual([]);
+  });
+
   it('refuses an import with a bad row with 422 and writes none of its rows', async () => {
     const ndjson = [
       JSON.stringify({ phone: '+33612345678', consent: { category: 'marketing', status: 'opted_in', evidence: 'Web form' } }),
