@@ -1,11 +1,8 @@
 import { httpHandler, manageContactsDepsFromEnvironment } from '#shared/composition.js';
-import {
-  AcknowledgeIdentityBodySchema,
-  ContactPathSchema,
-  iso,
-  parseRequest,
-  type AcknowledgeIdentityResponse,
-} from '#shared/contracts/http/contacts.js';
+import { parseRequest } from '#shared/contracts/http/contacts/parse-request.js';
+import { AcknowledgeIdentityBodySchema, ContactPathSchema } from '#shared/contracts/http/contacts/requests.js';
+import type { AcknowledgeIdentityResponse } from '#shared/contracts/http/contacts/responses.js';
+import { iso } from '#shared/contracts/http/contacts/views.js';
 import { requireIamActor } from '#shared/contracts/http/contacts/iam-caller.js';
 import { json, parseJsonBody, utf8Body, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { acknowledgeIdentityChange, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';

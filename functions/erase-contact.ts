@@ -1,5 +1,7 @@
 import { httpHandler, manageContactsDepsFromEnvironment } from '#shared/composition.js';
-import { ContactPathSchema, iso, parseRequest } from '#shared/contracts/http/contacts.js';
+import { parseRequest } from '#shared/contracts/http/contacts/parse-request.js';
+import { ContactPathSchema } from '#shared/contracts/http/contacts/requests.js';
+import { iso } from '#shared/contracts/http/contacts/views.js';
 import { requireIamActor } from '#shared/contracts/http/contacts/iam-caller.js';
 import { json, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { eraseContact, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';

@@ -2,7 +2,9 @@ import { httpHandler } from '#shared/composition.js';
 import { dynamoDocumentClient } from '#shared/adapters/aws-clients.js';
 import { createContactStore } from '#shared/adapters/contact-store.js';
 import { loadContactsReadConfig } from '#shared/config.js';
-import { ContactPathSchema, GetContactQuerySchema, getContactResponse, parseRequest } from '#shared/contracts/http/contacts.js';
+import { parseRequest } from '#shared/contracts/http/contacts/parse-request.js';
+import { ContactPathSchema, GetContactQuerySchema } from '#shared/contracts/http/contacts/requests.js';
+import { getContactResponse } from '#shared/contracts/http/contacts/views.js';
 import { json, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { getContact, type ContactReadDeps } from '#shared/usecases/manage-contacts.js';
 

@@ -1,5 +1,7 @@
 import { httpHandler, manageContactsDepsFromEnvironment } from '#shared/composition.js';
-import { AccountPathSchema, IMPORT_MAX_BYTES, parseRequest } from '#shared/contracts/http/contacts.js';
+import { IMPORT_MAX_BYTES } from '#shared/contracts/http/contacts/limits.js';
+import { parseRequest } from '#shared/contracts/http/contacts/parse-request.js';
+import { AccountPathSchema } from '#shared/contracts/http/contacts/requests.js';
 import { requireIamActor } from '#shared/contracts/http/contacts/iam-caller.js';
 import { header, json, rawBody, utf8Body, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { importContacts, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';

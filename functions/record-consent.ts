@@ -1,13 +1,8 @@
 import { httpHandler, manageContactsDepsFromEnvironment } from '#shared/composition.js';
-import {
-  consentRecordView,
-  consentStateView,
-  ContactPathSchema,
-  IdempotencyHeaderSchema,
-  parseRequest,
-  recordConsentBodySchema,
-  type RecordConsentResponse,
-} from '#shared/contracts/http/contacts.js';
+import { parseRequest } from '#shared/contracts/http/contacts/parse-request.js';
+import { ContactPathSchema, IdempotencyHeaderSchema, recordConsentBodySchema } from '#shared/contracts/http/contacts/requests.js';
+import type { RecordConsentResponse } from '#shared/contracts/http/contacts/responses.js';
+import { consentRecordView, consentStateView } from '#shared/contracts/http/contacts/views.js';
 import { requireIamActor } from '#shared/contracts/http/contacts/iam-caller.js';
 import { header, json, parseJsonBody, utf8Body, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import { recordConsent, type ManageContactsDeps } from '#shared/usecases/manage-contacts.js';

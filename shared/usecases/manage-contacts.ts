@@ -6,15 +6,9 @@ import { PublishError } from '../ports/event-publisher.js';
 import { buildEvent } from '../contracts/events/build-event.js';
 import { DetailType } from '../contracts/events/catalogue.js';
 import type { DomainEvent, EventData } from '../contracts/events/registry.js';
-import {
-  CONSENT_HISTORY_PAGE_SIZE,
-  IMPORT_MAX_BYTES,
-  IMPORT_MAX_ROWS,
-  importRowSchema,
-  issueLines,
-  type ContactRef,
-  type ImportRow,
-} from '../contracts/http/contacts.js';
+import { CONSENT_HISTORY_PAGE_SIZE, IMPORT_MAX_BYTES, IMPORT_MAX_ROWS } from '../contracts/http/contacts/limits.js';
+import { issueLines } from '../contracts/http/contacts/parse-request.js';
+import { importRowSchema, type ContactRef, type ImportRow } from '../contracts/http/contacts/requests.js';
 import { ImportFormatError, importMediaType, readImportRows } from '../contracts/http/contacts/import-format.js';
 import type { ConsentCategory, ConsentRecord, ConsentState, ConsentStatus } from '../domain/consent/consent.js';
 import type { IdentityKey } from '../domain/contacts/identity.js';

@@ -17,7 +17,7 @@ import { createRecordConsent } from '#functions/record-consent.js';
 import { createContactStore } from '#shared/adapters/contact-store.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { detailSchemaFor, type DomainEvent } from '#shared/contracts/events/registry.js';
-import { GetContactResponseSchema, ImportResponseSchema, RecordConsentResponseSchema } from '#shared/contracts/http/contacts.js';
+import { GetContactResponseSchema, ImportResponseSchema, RecordConsentResponseSchema } from '#shared/contracts/http/contacts/responses.js';
 import { CUSTOMER_SERVICE_WINDOW_MS } from '#shared/domain/windows/customer-service-window.js';
 import { httpErrors, type HttpEvent, type HttpResult } from '#shared/middleware/http.js';
 import type { ManageContactsDeps } from '#shared/usecases/manage-contacts.js';

@@ -3,7 +3,7 @@ import { createRecordConsent } from '#functions/record-consent.js';
 import { PublishError } from '#shared/adapters/event-publisher.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { detailSchemaFor } from '#shared/contracts/events/registry.js';
-import { RecordConsentResponseSchema } from '#shared/contracts/http/contacts.js';
+import { RecordConsentResponseSchema } from '#shared/contracts/http/contacts/responses.js';
 import {
   apiEvent,
   CALLER_ARN,

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createEraseContact } from '#functions/erase-contact.js';
 import { createGetContact } from '#functions/get-contact.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
-import { EraseContactResponseSchema } from '#shared/contracts/http/contacts.js';
+import { EraseContactResponseSchema } from '#shared/contracts/http/contacts/responses.js';
 import { apiEvent, CALLER_ARN, createCapturingPublisher, createFakeContactStore, makeDeps, NOW, WABA, withErrors, type FakeContactStore } from './contacts-fake-store.js';
 
 const ROUTE = 'DELETE /accounts/{businessAccountId}/contacts/{contactRef}';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createGetContact } from '#functions/get-contact.js';
-import { GetContactResponseSchema } from '#shared/contracts/http/contacts.js';
+import { GetContactResponseSchema } from '#shared/contracts/http/contacts/responses.js';
 import { MALFORMED_PERCENT_ENCODING } from '#shared/contracts/http/contacts/path-encoding.js';
 import type { ConsentRecord } from '#shared/domain/consent/consent.js';
 import { CUSTOMER_SERVICE_WINDOW_MS } from '#shared/domain/windows/customer-service-window.js';

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createImportContacts } from '#functions/import-contacts.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
-import { ImportResponseSchema } from '#shared/contracts/http/contacts.js';
+import { ImportResponseSchema } from '#shared/contracts/http/contacts/responses.js';
 import { apiEvent, CALLER_ARN, createCapturingPublisher, createFakeContactStore, makeDeps, NOW, WABA, withErrors, type FakeContactStore } from './contacts-fake-store.js';
 
 const ROUTE = 'POST /accounts/{businessAccountId}/contacts/import';
