@@ -4,6 +4,7 @@
  * it needs none of the emulators of the global setup.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,7 +17,7 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { serialiseBusEvent, startLocalEventBus, type BusEvent, type LocalEventBus, type LocalEventBusOptions, type LocalRule } from '../../infra/local/event-bus/server.js';
 
@@ -230,6 +231,37 @@ describe('local EventBridge bus: accepted events', () => {
     expect(delivered.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual([event.id]);
     const deadLetters = (await readJsonLines(bus.deadLettersPath)) as Array<{ rule: string; event: { id: string } }>;
     expect(deadLetters.map((d) => [d.rule, d.event.id])).toEqual([['deep-target', event.id]]);
+  });
+
+  it("defers deliveries while a producer's request is still in flight, up to maxDeliveryDeferralMs, then delivers", async () => {
+    const rule = recordingRule('all', { source: ['relais.test'] });
+    const { bus, client } = await startHarness({ rules: [rule], maxDeliveryDeferralMs: 60_000 });
+    // A producer's request whose body is still arriving: the bus has it in flight.
+    const slow = request(bus.url, { method: 'POST', headers: { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' } });
+    slow.on('error', () => undefined);
+    slow.write('{"Entries":');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    await client.send(new PutEventsCommand({ Entries: [entry({ Detail: JSON.stringify({ texte: 'Merci 🎉' }) })] }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(rule.received).toEqual([]);
+
+    const answered = new Promise((resolve) => slow.on('response', (res) => res.resume().on('end', resolve)));
+    slow.end('[]}');
+    await answered;
+    await bus.whenIdle();
+    expect(rule.received.map((e) => e.detail)).toEqual([{ texte: 'Merci 🎉' }]);
+  });
+
+  it('delivers after maxDeliveryDeferralMs even if producers never go quiet', async () => {
+    const rule = recordingRule('all', { source: ['relais.test'] });
+    const { bus, client } = await startHarness({ rules: [rule], maxDeliveryDeferralMs: 200 });
+    const slow = request(bus.url, { method: 'POST', headers: { 'x-amz-target': 'AWSEvents.PutEvents' } });
+    slow.on('error', () => undefined);
+    slow.write('{');
+    await client.send(new PutEventsCommand({ Entries: [entry()] }));
+    await vi.waitFor(() => expect(rule.received).toHaveLength(1), { timeout: 5_000 });
+    slow.destroy();
   });
 
   it('writes exactly one well-formed line per event under 50 concurrent calls of 10 entries', async () => {

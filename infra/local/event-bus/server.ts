@@ -3,6 +3,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import pLimit from 'p-limit';
 import { logger } from '#shared/logger.js';
 import { RULE_TARGET_RETRY } from '../../topology.js';
 import { compilePattern, validatePattern, type EventMatcher, type EventPattern } from './pattern.js';
@@ -118,6 +119,18 @@ export interface LocalEventBusOptions {
    */
   readonly maxEntriesBytesPerRequest?: number;
   readonly deliveryRetry?: DeliveryRetryOptions;
+  /**
+   * Target calls in flight at once, across rules. EventBridge delivers from its own fleet; locally the targets
+   * (and the consumers behind them) share the process and the machine with the producers, so an unbounded
+   * fan-out of a 10,000-event burst would starve the very PutEvents calls producing it. @default 32
+   */
+  readonly maxConcurrentDeliveries?: number;
+  /**
+   * How long a delivery may wait for the bus to have no request in flight, so that a producer's burst is
+   * answered first, as it would be on AWS where the producer's Lambda does not share CPU with the consumers.
+   * EventBridge documents no delivery latency; this only reorders work within that freedom. @default 5000
+   */
+  readonly maxDeliveryDeferralMs?: number;
 }
 
 export interface LocalEventBus {
@@ -200,6 +213,30 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
   let closePromise: Promise<void> | undefined;
   const inFlightRequests = new Set<Promise<void>>();
   const deliveries = new Set<Promise<void>>();
+  const targetCalls = pLimit(options.maxConcurrentDeliveries ?? 32);
+  const maxDeferralMs = options.maxDeliveryDeferralMs ?? 5000;
+  const quietWaiters = new Set<() => void>();
+  /** Resolves once no request is in flight (for 20 ms, so back-to-back puts of one burst count as one), or at `deadline`. */
+  const producersQuiet = (deadline: number): Promise<void> => {
+    if (inFlightRequests.size === 0 || closing || Date.now() >= deadline) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        quietWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, deadline - Date.now());
+      quietWaiters.add(done);
+    });
+  };
+  let quietTimer: NodeJS.Timeout | undefined;
+  const requestEnded = (): void => {
+    if (inFlightRequests.size > 0 || quietWaiters.size === 0) return;
+    clearTimeout(quietTimer);
+    quietTimer = setTimeout(() => {
+      if (inFlightRequests.size === 0) for (const wake of [...quietWaiters]) wake();
+    }, 20);
+  };
   const sleepers = new Set<() => void>();
 
   const failNextEntries = (count: number, errorCode = 'InternalFailure'): void => {
@@ -243,7 +280,8 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
     for (;;) {
       attempts += 1;
       try {
-        await rule.deliver(event);
+        await producersQuiet(acceptedAt + maxDeferralMs);
+        await targetCalls(() => rule.deliver(event));
         return;
       } catch (error) {
         lastError = error;
@@ -405,7 +443,10 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
       }
     });
     inFlightRequests.add(task);
-    void task.finally(() => inFlightRequests.delete(task));
+    void task.finally(() => {
+      inFlightRequests.delete(task);
+      requestEnded();
+    });
   });
   const port = await listen(server, options.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -421,6 +462,8 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
   const close = (): Promise<void> => {
     closePromise ??= (async () => {
       closing = true;
+      clearTimeout(quietTimer);
+      for (const wake of [...quietWaiters]) wake();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await Promise.allSettled([...inFlightRequests]);
