@@ -371,7 +371,7 @@ describe('local EventBridge bus: AWS validation', () => {
     await bus.whenIdle();
 
     expect(result.FailedEntryCount).toBe(3);
-    expect(result.Entries?.[0]).toEqual({ ErrorCode: 'InvalidArgument', ErrorMessage: expect.stringMatching(/Event bus some-other-bus does not exist/) });
+    expect(result.Entries?.[0]).toEqual({ ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter EventBusName is not valid. Reason: Event bus some-other-bus does not exist on the local event bus; the bus that exists is ${BUS_NAME} (${bus.arn}).` });
     expect(result.Entries?.[2]?.ErrorCode).toBe('InvalidArgument');
     expect(result.Entries?.[3]).toEqual({ ErrorCode: 'InvalidArgument', ErrorMessage: expect.stringMatching(/Event bus default does not exist/) });
     const accepted = eventIds(result.Entries);

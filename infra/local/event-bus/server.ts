@@ -343,7 +343,7 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
     const results: ResultEntry[] = [];
     const accepted: Array<{ index: number; event: BusEvent }> = [];
     entries.forEach((entry, index) => {
-      const outcome = buildEvent(entry, { region, accountId, matchesThisBus });
+      const outcome = buildEvent(entry, { region, accountId, matchesThisBus, busName, busArn: arn });
       if ('ErrorCode' in outcome) {
         results[index] = outcome;
         return;
@@ -584,6 +584,9 @@ interface BuildContext {
   readonly region: string;
   readonly accountId: string;
   readonly matchesThisBus: (nameOrArn: string | undefined) => boolean;
+  /** Named in the error for an entry addressed to another bus, so the caller sees what to use. */
+  readonly busName: string;
+  readonly busArn: string;
 }
 
 function buildEvent(entry: RequestEntry, context: BuildContext): BusEvent | { ErrorCode: string; ErrorMessage: string } {
@@ -602,7 +605,7 @@ function buildEvent(entry: RequestEntry, context: BuildContext): BusEvent | { Er
     // a misrouted event is a configuration error, so it fails loudly with the documented InvalidArgument.
     return {
       ErrorCode: ENTRY_ERROR.invalidArgument,
-      ErrorMessage: `Parameter EventBusName is not valid. Reason: Event bus ${entry.EventBusName ?? 'default'} does not exist on the local event bus.`,
+      ErrorMessage: `Parameter EventBusName is not valid. Reason: Event bus ${entry.EventBusName ?? 'default'} does not exist on the local event bus; the bus that exists is ${context.busName} (${context.busArn}).`,
     };
   }
   if (source.startsWith('aws.')) {
