@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { serialiseBusEvent, startLocalEventBus, type BusEvent, type LocalEventBus, type LocalEventBusOptions, type LocalRule } from '../../infra/local/event-bus/server.js';
+import { serialiseBusEvent, startLocalEventBus, type BusEvent, type DeadLetter, type LocalEventBus, type LocalEventBusOptions, type LocalRule } from '../../infra/local/event-bus/server.js';
 
 const BUS_NAME = 'relais-local';
 const REGION = 'eu-west-1';
@@ -492,12 +492,14 @@ describe('local EventBridge bus: fault injection', () => {
   it.each([
     { body: '{not json', problem: /not valid JSON/ },
     { body: '[1]', problem: /must be a JSON object/ },
-    { body: '{}', problem: /failNextEntries is required/ },
+    { body: '{}', problem: /failNextEntries or failNextDeliveries is required/ },
     { body: '{"failNextEntries": -1}', problem: /failNextEntries must be an integer from 0/ },
     { body: '{"failNextEntries": 1.5}', problem: /failNextEntries must be an integer from 0/ },
     { body: '{"failNextEntries": "2"}', problem: /failNextEntries must be an integer from 0 to \d+, got "2"/ },
     { body: '{"failNextEntries": 1, "errorCode": "not a code!"}', problem: /errorCode must be an AWS error code/ },
     { body: '{"failNextEntries": 1, "code": "InternalFailure"}', problem: /Unknown field\(s\) "code"/ },
+    { body: '{"failNextDeliveries": -3}', problem: /failNextDeliveries must be an integer from 0/ },
+    { body: '{"failNextDeliveries": 1, "errorCode": "InternalFailure"}', problem: /errorCode applies to failNextEntries/ },
   ])('answers 400 naming the problem for the fault body $body', async ({ body, problem }) => {
     const { bus, client } = await startHarness();
 
@@ -564,6 +566,66 @@ describe('local EventBridge bus: delivery failures', () => {
       },
     ]);
     expect(healthy.received).toHaveLength(1);
+  });
+
+  it('tells onDeadLetter of each dead letter once it is written, with the rule, detail-type, source, reason and log path', async () => {
+    const told: DeadLetter[] = [];
+    const broken: LocalRule = { name: 'broken-target', pattern: { source: ['relais.test'] }, deliver: async () => Promise.reject(new Error('queue does not exist')) };
+    const { bus, client } = await startHarness({ rules: [broken], deliveryRetry: { retryAttempts: 0, baseDelayMs: 1 }, onDeadLetter: (letter) => told.push(letter) });
+
+    const result = await client.send(new PutEventsCommand({ Entries: [entry({ DetailType: 'MessageReceived — café 🎉' })] }));
+    await bus.whenIdle();
+
+    expect(told).toEqual([
+      {
+        rule: 'broken-target',
+        eventId: eventIds(result.Entries)[0],
+        detailType: 'MessageReceived — café 🎉',
+        source: 'relais.test',
+        reason: 'retries-exhausted',
+        error: 'queue does not exist',
+        attempts: 1,
+        failedAt: expect.any(String),
+        path: bus.deadLettersPath,
+        written: true,
+      },
+    ]);
+    expect(await readJsonLines(bus.deadLettersPath)).toHaveLength(1);
+  });
+
+  it('keeps delivering when the onDeadLetter listener throws', async () => {
+    const healthy = recordingRule('healthy', { source: ['relais.test'] });
+    const { bus, client } = await startHarness({
+      rules: [healthy],
+      onDeadLetter: () => {
+        throw new Error('listener broke');
+      },
+    });
+    bus.failNextDeliveries(1);
+
+    await client.send(new PutEventsCommand({ Entries: [entry(), entry()] }));
+    await bus.whenIdle();
+
+    expect(healthy.received).toHaveLength(1);
+    expect(await readJsonLines(bus.deadLettersPath)).toHaveLength(1);
+  });
+
+  it('dead-letters at once, without retrying, the deliveries POST /_local/faults {"failNextDeliveries": n} fails, then delivers again', async () => {
+    const healthy = recordingRule('healthy', { source: ['relais.test'] });
+    const { bus, client } = await startHarness({ rules: [healthy] });
+
+    const response = await fetch(`${bus.url}/_local/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failNextDeliveries: 2 }) });
+    const result = await client.send(new PutEventsCommand({ Entries: [entry(), entry(), entry()] }));
+    await bus.whenIdle();
+
+    expect(response.status).toBe(204);
+    expect(result.FailedEntryCount).toBe(0);
+    expect(healthy.received).toHaveLength(1);
+    const deadLetters = (await readJsonLines(bus.deadLettersPath)) as Array<{ rule: string; reason: string; attempts: number; error: string }>;
+    expect(deadLetters).toEqual([
+      expect.objectContaining({ rule: 'healthy', reason: 'not-retryable', attempts: 1, error: expect.stringMatching(/failNextDeliveries/) }),
+      expect.objectContaining({ rule: 'healthy', reason: 'not-retryable', attempts: 1 }),
+    ]);
   });
 
   it('retries for as long as the deployed rule targets do (185 retries, 24 h) unless told otherwise', async () => {

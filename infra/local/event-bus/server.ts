@@ -15,9 +15,9 @@ import { compilePattern, validatePattern, type EventMatcher, type EventPattern }
  * every accepted event through the same patterns as the CDK rules, and appends it to an NDJSON log.
  *
  * Local endpoints besides the AWS protocol (for tests that run the stack in a child process):
- * - `POST /_local/faults` with JSON `{"failNextEntries": n, "errorCode"?: "ThrottlingException"}` → 204.
- *   Same effect as {@link LocalEventBus.failNextEntries}. A malformed body → 400 `{"message": "..."}` naming
- *   the problem.
+ * - `POST /_local/faults` with JSON `{"failNextEntries": n, "errorCode"?: "ThrottlingException"}` and/or
+ *   `{"failNextDeliveries": n}` → 204. Same effect as {@link LocalEventBus.failNextEntries} and
+ *   {@link LocalEventBus.failNextDeliveries}. A malformed body → 400 `{"message": "..."}` naming the problem.
  * - `GET /_local/health` → 200 `{"status":"ok","busName":"...","arn":"..."}`.
  */
 
@@ -48,6 +48,36 @@ export function serialiseBusEvent(event: BusEvent): string {
   if (text === undefined) return JSON.stringify(event);
   const { detail: _, ...envelope } = event;
   return `${JSON.stringify(envelope).slice(0, -1)},"detail":${text.replace(/[\r\n]/g, ' ')}}`;
+}
+
+/** A delivery the bus gave up on, as appended (with the event) to the dead-letter log. */
+export interface DeadLetter {
+  readonly rule: string;
+  readonly eventId: string;
+  readonly detailType: string;
+  readonly source: string;
+  readonly reason: 'retries-exhausted' | 'max-event-age-exceeded' | 'not-retryable' | 'bus-closed-before-retry';
+  /** The target's last error message. */
+  readonly error: string;
+  readonly attempts: number;
+  readonly failedAt: string;
+  /** The dead-letter log it was appended to. */
+  readonly path: string;
+  /** False when appending to the log failed (the bus logged why). */
+  readonly written: boolean;
+}
+
+/** The dead-letter log of a bus whose events log is `eventsLogPath`: `dead-letters.ndjson` beside it. */
+export function deadLettersPathFor(eventsLogPath: string): string {
+  return join(dirname(eventsLogPath), 'dead-letters.ndjson');
+}
+
+/** What an injected delivery failure throws: a 400-class answer, which EventBridge does not retry. */
+class InjectedDeliveryFailure extends Error {
+  readonly $metadata = { httpStatusCode: 400 };
+  constructor() {
+    super('Failed by the local event bus fault injection (failNextDeliveries).');
+  }
 }
 
 /** One rule of the bus and its target. */
@@ -120,6 +150,11 @@ export interface LocalEventBusOptions {
   readonly maxEntriesBytesPerRequest?: number;
   readonly deliveryRetry?: DeliveryRetryOptions;
   /**
+   * Told of every dead letter once it is written (or failed to be written), so `npm start` can print one readable
+   * line for it. A throw is logged and ignored: it never affects delivery.
+   */
+  readonly onDeadLetter?: (letter: DeadLetter) => void;
+  /**
    * Target calls in flight at once, across rules. EventBridge delivers from its own fleet; locally the targets
    * (and the consumers behind them) share the process and the machine with the producers, so an unbounded
    * fan-out of a 10,000-event burst would starve the very PutEvents calls producing it. @default 32
@@ -155,6 +190,12 @@ export interface LocalEventBus {
    * @param errorCode @default 'InternalFailure'
    */
   failNextEntries(count: number, errorCode?: string): void;
+  /**
+   * Makes the next `count` target deliveries fail as a target answering 400 would: not retried, dead-lettered at
+   * once (so the dead-letter path can be exercised end to end). Replaces any injection still pending; `0` clears
+   * it. Also at `POST /_local/faults`.
+   */
+  failNextDeliveries(count: number): void;
   /** Resolves once no request, delivery, retry or log write is pending. */
   whenIdle(): Promise<void>;
 }
@@ -203,12 +244,13 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
 
   const rules = compileRules(options.rules);
   const createdAt = Math.floor(Date.now() / 1000);
-  const deadLettersPath = join(dirname(options.eventsLogPath), 'dead-letters.ndjson');
+  const deadLettersPath = deadLettersPathFor(options.eventsLogPath);
   const eventLog = new SerialAppender(options.eventsLogPath);
   const deadLetters = new SerialAppender(deadLettersPath);
   await mkdir(dirname(options.eventsLogPath), { recursive: true });
 
   let injected: { remaining: number; code: string } = { remaining: 0, code: 'InternalFailure' };
+  let injectedDeliveryFailures = 0;
   let closing = false;
   let closePromise: Promise<void> | undefined;
   const inFlightRequests = new Set<Promise<void>>();
@@ -243,6 +285,11 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
     const problem = describeFaultProblem(count, errorCode);
     if (problem !== undefined) throw new RangeError(`failNextEntries: ${problem}`);
     injected = { remaining: count, code: errorCode };
+  };
+  const failNextDeliveries = (count: number): void => {
+    const problem = describeCountProblem('failNextDeliveries', count);
+    if (problem !== undefined) throw new RangeError(problem);
+    injectedDeliveryFailures = count;
   };
 
   const matchesThisBus = (nameOrArn: string | undefined): boolean => {
@@ -281,6 +328,10 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
       attempts += 1;
       try {
         await producersQuiet(acceptedAt + maxDeferralMs);
+        if (injectedDeliveryFailures > 0) {
+          injectedDeliveryFailures -= 1;
+          throw new InjectedDeliveryFailure();
+        }
         await targetCalls(() => rule.deliver(event));
         return;
       } catch (error) {
@@ -312,10 +363,17 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
     }
     const deadLetter = { rule: rule.name, error: errorMessage(lastError), attempts, reason, failedAt: new Date().toISOString() };
     logger.error('local event bus delivery dead-lettered', { rule: rule.name, eventId: event.id, attempts, reason, path: deadLettersPath });
+    let written = true;
     try {
       await deadLetters.append(`${JSON.stringify(deadLetter).slice(0, -1)},"event":${serialiseBusEvent(event)}}\n`);
     } catch (error) {
+      written = false;
       logger.error('local event bus could not write a dead letter', { rule: rule.name, eventId: event.id, error: errorMessage(error) });
+    }
+    try {
+      options.onDeadLetter?.({ ...deadLetter, eventId: event.id, detailType: event['detail-type'], source: event.source, path: deadLettersPath, written });
+    } catch (error) {
+      logger.error('local event bus onDeadLetter listener failed', { rule: rule.name, eventId: event.id, error: errorMessage(error) });
     }
   };
 
@@ -406,8 +464,9 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
       if (!body.ok) return sendJson(response, body.status, { message: body.message });
       const problem = describeFaultBody(body.value);
       if (problem !== undefined) return sendJson(response, 400, { message: problem });
-      const fault = body.value as { failNextEntries: number; errorCode?: string };
-      failNextEntries(fault.failNextEntries, fault.errorCode);
+      const fault = body.value as { failNextEntries?: number; errorCode?: string; failNextDeliveries?: number };
+      if (fault.failNextEntries !== undefined) failNextEntries(fault.failNextEntries, fault.errorCode);
+      if (fault.failNextDeliveries !== undefined) failNextDeliveries(fault.failNextDeliveries);
       response.writeHead(204).end();
       return;
     }
@@ -484,7 +543,7 @@ export async function startLocalEventBus(options: LocalEventBusOptions): Promise
 
   const { retryAttempts, maxEventAgeMs, baseDelayMs, maxDelayMs } = retry;
   const retryPolicy = Object.freeze({ retryAttempts, maxEventAgeMs, baseDelayMs, maxDelayMs });
-  return { url: `http://${urlHost}:${port}`, port, busName, arn, deadLettersPath, retryPolicy, close, failNextEntries, whenIdle };
+  return { url: `http://${urlHost}:${port}`, port, busName, arn, deadLettersPath, retryPolicy, close, failNextEntries, failNextDeliveries, whenIdle };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -649,10 +708,16 @@ function eventTime(time: number | string | undefined): string | undefined {
 // ---------------------------------------------------------------------------------------------------------
 // Fault injection
 
-function describeFaultProblem(count: unknown, errorCode: unknown): string | undefined {
+function describeCountProblem(field: string, count: unknown): string | undefined {
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > MAX_INJECTED_FAILURES) {
-    return `failNextEntries must be an integer from 0 to ${MAX_INJECTED_FAILURES}, got ${JSON.stringify(count) ?? String(count)}`;
+    return `${field} must be an integer from 0 to ${MAX_INJECTED_FAILURES}, got ${JSON.stringify(count) ?? String(count)}`;
   }
+  return undefined;
+}
+
+function describeFaultProblem(count: unknown, errorCode: unknown): string | undefined {
+  const countProblem = describeCountProblem('failNextEntries', count);
+  if (countProblem !== undefined) return countProblem;
   if (typeof errorCode !== 'string' || !ERROR_CODE_PATTERN.test(errorCode)) {
     return `errorCode must be an AWS error code such as "InternalFailure" or "ThrottlingException" (letters and digits), got ${JSON.stringify(errorCode) ?? String(errorCode)}`;
   }
@@ -660,11 +725,17 @@ function describeFaultProblem(count: unknown, errorCode: unknown): string | unde
 }
 
 function describeFaultBody(body: unknown): string | undefined {
-  if (!isRecord(body)) return 'The body must be a JSON object such as {"failNextEntries": 1, "errorCode": "InternalFailure"}.';
-  const unknownKeys = Object.keys(body).filter((key) => key !== 'failNextEntries' && key !== 'errorCode');
-  if (unknownKeys.length > 0) return `Unknown field(s) ${unknownKeys.map((key) => JSON.stringify(key)).join(', ')}: only "failNextEntries" and "errorCode" are accepted.`;
-  if (!('failNextEntries' in body)) return 'failNextEntries is required.';
-  return describeFaultProblem(body['failNextEntries'], body['errorCode'] ?? 'InternalFailure');
+  if (!isRecord(body)) return 'The body must be a JSON object such as {"failNextEntries": 1, "errorCode": "InternalFailure"} or {"failNextDeliveries": 1}.';
+  const known = ['failNextEntries', 'errorCode', 'failNextDeliveries'];
+  const unknownKeys = Object.keys(body).filter((key) => !known.includes(key));
+  if (unknownKeys.length > 0) return `Unknown field(s) ${unknownKeys.map((key) => JSON.stringify(key)).join(', ')}: only "failNextEntries", "errorCode" and "failNextDeliveries" are accepted.`;
+  if (!('failNextEntries' in body) && !('failNextDeliveries' in body)) return 'failNextEntries or failNextDeliveries is required.';
+  if ('errorCode' in body && !('failNextEntries' in body)) return 'errorCode applies to failNextEntries, which is missing.';
+  if ('failNextDeliveries' in body) {
+    const problem = describeCountProblem('failNextDeliveries', body['failNextDeliveries']);
+    if (problem !== undefined) return problem;
+  }
+  return 'failNextEntries' in body ? describeFaultProblem(body['failNextEntries'], body['errorCode'] ?? 'InternalFailure') : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
