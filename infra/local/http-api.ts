@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from './emulators.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from './emulators.js';
 import { lambdaContext } from './lambda-context.js';
 import { createSigV4Verifier, localPrincipal, type IamAuthorizerContext, type ReceivedRequest, type SigV4Verdict } from './sigv4-auth.js';
 import type { RouteSpec } from '../topology.js';
@@ -32,10 +32,10 @@ export async function startLocalHttpApi(options: {
   loadHandler: (name: string) => Promise<LambdaHttpHandler>;
   port?: number;
   host?: string;
-  /** Checks the signature of `auth: 'iam'` routes. @default a verifier accepting `LOCAL_CREDENTIALS` */
+  /** Checks the signature of `auth: 'iam'` routes. @default a verifier accepting `LOCAL_CREDENTIALS` in `LOCAL_REGION` */
   verifyIam?: (request: ReceivedRequest) => Promise<SigV4Verdict>;
 }): Promise<LocalHttpApi> {
-  const verifyIam = options.verifyIam ?? createSigV4Verifier({ principals: [localPrincipal(LOCAL_CREDENTIALS, LOCAL_ACCOUNT_ID)] });
+  const verifyIam = options.verifyIam ?? createSigV4Verifier({ principals: [localPrincipal(LOCAL_CREDENTIALS, LOCAL_ACCOUNT_ID)], region: LOCAL_REGION });
   const routes: CompiledRoute[] = [];
   for (const route of options.routes) {
     routes.push({

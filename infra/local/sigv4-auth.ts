@@ -5,7 +5,9 @@
  * credential scope, refuses a missing, stale or wrong signature with 403 `{ "message": … }`, and hands the
  * handler the caller's identity in `requestContext.authorizer.iam`.
  *
- * Local credentials are `local` / `local` (`LOCAL_CREDENTIALS` in `./emulators.ts`), any region:
+ * Local credentials are `local` / `local` (`LOCAL_CREDENTIALS` in `./emulators.ts`), region `eu-west-1`
+ * (`LOCAL_REGION`). Each refusal keeps API Gateway's sentence first and adds a `Local check:` sentence naming
+ * what differs: path encoding, date, access key or secret, region, service, payload hash or signed headers.
  *
  * ```sh
  * curl --aws-sigv4 "aws:amz:eu-west-1:execute-api" --user local:local \
@@ -64,6 +66,8 @@ export interface SigV4VerifierOptions {
   readonly principals: readonly LocalPrincipal[];
   /** @default 'execute-api' */
   readonly service?: string;
+  /** The API's region: a credential scope naming another is refused, as AWS does. @default any region */
+  readonly region?: string;
   /** How far `X-Amz-Date` may be from now, either way. @default 15 minutes */
   readonly maxSkewMs?: number;
   /** @default Date.now */
@@ -92,56 +96,92 @@ export const SIGV4_MESSAGES = {
 } as const;
 
 /**
+ * What starts the local API's own diagnosis, appended to API Gateway's sentence in `message` (which stays
+ * first, so a client matching AWS's text still matches): which part of the request or the signature differs.
+ */
+export const LOCAL_CHECK = 'Local check:';
+
+/**
  * Builds the verifier the local HTTP API runs before a handler of an `auth: 'iam'` route. It resolves to
- * the caller's identity, or to the message of the 403 API Gateway would answer.
+ * the caller's identity, or to the message of the 403 API Gateway would answer followed by a
+ * {@link LOCAL_CHECK} sentence naming the part that differs. On a signature mismatch that sentence comes from
+ * re-signing the request as common clients get it wrong (path not encoded again, host without its port,
+ * body left out); it never shows the expected signature or a secret.
  */
 export function createSigV4Verifier(options: SigV4VerifierOptions): (request: ReceivedRequest) => Promise<SigV4Verdict> {
   const service = options.service ?? 'execute-api';
   const maxSkewMs = options.maxSkewMs ?? 15 * 60 * 1000;
   const now = options.now ?? Date.now;
   const byKey = new Map(options.principals.map((p) => [p.accessKeyId, p]));
+  const knownKeys = options.principals.map((p) => `'${p.accessKeyId}'`).join(', ');
+  const signHere = `--aws-sigv4 "aws:amz:${options.region ?? '<region>'}:${service}"`;
 
   return async (request) => {
     const authorization = single(request.headers, 'authorization');
-    if (authorization === undefined || authorization.trim() === '') return deny(SIGV4_MESSAGES.missing);
+    if (authorization === undefined || authorization.trim() === '') {
+      return deny(SIGV4_MESSAGES.missing, `the request has no Authorization header; this route takes IAM auth, so sign it with SigV4 for '${service}' (curl: ${signHere} --user <access key>:<secret>; the local key pair is in the README).`);
+    }
     const parsed = parseAuthorization(authorization);
     if ('problem' in parsed) return deny(parsed.problem);
     const { accessKeyId, scopeDate, region, scopeService, signedHeaders, signature } = parsed;
 
-    if (scopeService !== service) return deny(`Credential should be scoped to correct service: '${service}'.`);
+    if (scopeService !== service) {
+      return deny(`Credential should be scoped to correct service: '${service}'.`, `the credential scope names service '${scopeService}'; sign for '${service}' (curl: ${signHere}).`);
+    }
+    if (options.region !== undefined && region !== options.region) {
+      // The sentence AWS services answer to a scope naming another region (observed; not in API Gateway's documentation).
+      return deny(`Credential should be scoped to a valid region, not '${region}'.`, `signed for region '${region}', this API is in '${options.region}': sign for '${options.region}' (curl: ${signHere}; an SDK client: region '${options.region}').`);
+    }
     const principal = byKey.get(accessKeyId);
-    if (principal === undefined) return deny(SIGV4_MESSAGES.unknownKey);
+    if (principal === undefined) {
+      return deny(SIGV4_MESSAGES.unknownKey, `access key '${accessKeyId}' is not one this local API knows (it knows ${knownKeys}); sign with the local key pair, not AWS credentials an SDK found in the environment or ~/.aws.`);
+    }
 
     const amzDate = single(request.headers, 'x-amz-date');
     if (amzDate === undefined) return deny("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
     const signingDate = parseAmzDate(amzDate);
     if (signingDate === undefined) return deny(`X-Amz-Date '${amzDate}' must be in the ISO 8601 basic format YYYYMMDD'T'HHMMSS'Z'.`);
-    if (amzDate.slice(0, 8) !== scopeDate) return deny(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+    if (amzDate.slice(0, 8) !== scopeDate) {
+      return deny(
+        `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
+        'the date in the credential scope and the day of X-Amz-Date must be the same UTC day: take both from one signing time.',
+      );
+    }
     const at = now();
+    const skew = `X-Amz-Date is ${duration(Math.abs(signingDate.getTime() - at))} ${signingDate.getTime() < at ? 'behind' : 'ahead of'} this machine's clock (${basic(at)}); a signature is good for ${maxSkewMs / 60_000} minutes either way, so sign just before sending and check the signing machine's clock.`;
     if (signingDate.getTime() < at - maxSkewMs) {
-      return deny(`Signature expired: ${amzDate} is now earlier than ${basic(at - maxSkewMs)} (${basic(at)} - ${maxSkewMs / 60_000} min.)`);
+      return deny(`Signature expired: ${amzDate} is now earlier than ${basic(at - maxSkewMs)} (${basic(at)} - ${maxSkewMs / 60_000} min.)`, skew);
     }
     if (signingDate.getTime() > at + maxSkewMs) {
-      return deny(`Signature not yet current: ${amzDate} is still later than ${basic(at + maxSkewMs)} (${basic(at)} + ${maxSkewMs / 60_000} min.)`);
+      return deny(`Signature not yet current: ${amzDate} is still later than ${basic(at + maxSkewMs)} (${basic(at)} + ${maxSkewMs / 60_000} min.)`, skew);
     }
 
     for (const required of ['host', 'x-amz-date']) {
-      if (!signedHeaders.includes(required)) return deny(`'${required}' must be a signed header.`);
+      if (!signedHeaders.includes(required)) return deny(`'${required}' must be a signed header.`, `add '${required}' to SignedHeaders (it has ${signedHeaders.join(';')}).`);
     }
     const headers: Record<string, string> = {};
     for (const name of signedHeaders) {
       const value = request.headers[name];
-      if (value === undefined) return deny(`Signed header '${name}' is missing from the request.`);
+      if (value === undefined) return deny(`Signed header '${name}' is missing from the request.`, `SignedHeaders names '${name}' but the request arrived without it: send every header you sign, or leave it out of the signature.`);
       headers[name] = Array.isArray(value) ? value.join(',') : (value as string);
     }
 
     // The payload hash always comes from the bytes received, never from a header the client chose.
     const payloadHash = createHash('sha256').update(request.body).digest('hex');
     const declaredHash = single(request.headers, 'x-amz-content-sha256');
-    if (declaredHash !== undefined && declaredHash !== payloadHash) return deny(SIGV4_MESSAGES.mismatch);
+    if (declaredHash !== undefined && declaredHash !== payloadHash) {
+      return deny(
+        SIGV4_MESSAGES.mismatch,
+        declaredHash === 'UNSIGNED-PAYLOAD'
+          ? 'payload hash: x-amz-content-sha256 is UNSIGNED-PAYLOAD, but this API hashes the body it receives and the signature must cover that hash; leave the header out or send the SHA-256 of the body.'
+          : declaredHash === EMPTY_SHA256
+            ? emptyBodyHint(request.body.length)
+            : `payload hash: x-amz-content-sha256 is not the SHA-256 of the ${request.body.length} bytes of body received; the body changed after it was hashed (mind re-encoding and line endings), or the hash is of other bytes.`,
+      );
+    }
 
     const target = splitTarget(request.url);
-    if (target === undefined) return deny(SIGV4_MESSAGES.mismatch);
+    if (target === undefined) return deny(SIGV4_MESSAGES.mismatch, 'the query string has a malformed %-escape, so it cannot be read as it was signed.');
     const toSign: HttpRequest = {
       method: request.method.toUpperCase(),
       protocol: 'https:',
@@ -151,17 +191,30 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): (request: Re
       headers,
       body: request.body.length === 0 ? undefined : request.body,
     };
-    const signer = new SignatureV4({
-      service,
-      region,
-      credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey },
-      sha256: NodeSha256,
-      applyChecksum: false,
-      uriEscapePath: true,
-    });
-    const signed = await signer.sign(toSign, { signingDate, signingRegion: region, signingService: service, signableHeaders: new Set(signedHeaders) });
-    const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers['authorization'] ?? ''))?.[1];
-    if (expected === undefined || !constantTimeEqual(expected, signature)) return deny(SIGV4_MESSAGES.mismatch);
+    const signatureOf = async (variant: SigningVariant = {}): Promise<string | undefined> => {
+      const signer = new SignatureV4({
+        service,
+        region,
+        credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey },
+        sha256: NodeSha256,
+        applyChecksum: false,
+        uriEscapePath: variant.pathAsIs === undefined,
+      });
+      const signed = await signer.sign(
+        {
+          ...toSign,
+          path: variant.pathAsIs ?? toSign.path,
+          headers: variant.host === undefined ? headers : { ...headers, host: variant.host },
+          body: variant.emptyBody === true ? undefined : toSign.body,
+        },
+        { signingDate, signingRegion: region, signingService: service, signableHeaders: new Set(signedHeaders) },
+      );
+      return /Signature=([0-9a-f]{64})/.exec(String(signed.headers['authorization'] ?? ''))?.[1];
+    };
+    const expected = await signatureOf();
+    if (expected === undefined || !constantTimeEqual(expected, signature)) {
+      return deny(SIGV4_MESSAGES.mismatch, await diagnoseMismatch({ request, target: target.path, headers, signedHeaders, declaredHash, signature, signatureOf, accessKeyId }));
+    }
 
     return {
       ok: true,
@@ -178,8 +231,90 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): (request: Re
   };
 }
 
-function deny(message: string): SigV4Verdict {
-  return { ok: false, message };
+/** How a trial re-signing departs from the canonical request SigV4 prescribes. */
+interface SigningVariant {
+  /** Sign this string as the canonical path, not encoded again. */
+  readonly pathAsIs?: string;
+  /** Sign this Host header value instead of the one received. */
+  readonly host?: string;
+  /** Sign as if the request had no body. */
+  readonly emptyBody?: boolean;
+}
+
+/**
+ * Why a signature made with a known key does not match, found by re-signing the request as clients commonly
+ * sign it wrongly; when none of them matches, the secret or something changed after signing, and the sentence
+ * lists what the signature covers.
+ */
+async function diagnoseMismatch(context: {
+  readonly request: ReceivedRequest;
+  readonly target: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly signedHeaders: readonly string[];
+  readonly declaredHash: string | undefined;
+  readonly signature: string;
+  readonly signatureOf: (variant: SigningVariant) => Promise<string | undefined>;
+  readonly accessKeyId: string;
+}): Promise<string> {
+  const { target, headers, signedHeaders, signature, signatureOf } = context;
+  const matches = async (variant: SigningVariant) => {
+    const candidate = await signatureOf(variant);
+    return candidate !== undefined && constantTimeEqual(candidate, signature);
+  };
+
+  // SigV4 for every service but S3 signs each path segment URI-encoded once more than it was sent
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request), so
+  // only a path holding characters outside the unreserved set can be signed "wrongly".
+  if (!/^[A-Za-z0-9\-._~/]*$/.test(target)) {
+    const decoded = safeDecode(target);
+    const placeholder = /<[^<>/]*>|\{[^{}/]*\}/.exec(decoded ?? target)?.[0];
+    const encodingHint = (signedAs: string) =>
+      placeholder !== undefined
+        ? `path: it still holds the placeholder '${placeholder}'; put the real value in its place (a contact id from a previous answer, say).`
+        : `path encoding: the signature matches the path ${signedAs}, but SigV4 for execute-api signs the path encoded once more (a '+' is signed as '%2B', a '%2B' as '%252B'). curl signs the path as typed: with curl, name a contact by its contact id or BSUID; a phone reference needs a signer that encodes the path, such as an AWS SDK's SignatureV4.`;
+    if (await matches({ pathAsIs: target })) return encodingHint('as sent, not encoded again');
+    if (decoded !== undefined && decoded !== target && (await matches({ pathAsIs: decoded }))) return encodingHint('percent-decoded');
+  }
+  const host = headers['host'];
+  const port = host === undefined ? undefined : /^(.*):\d+$/.exec(host);
+  if (port?.[1] !== undefined && (await matches({ host: port[1] }))) {
+    return `signed headers: the signature covers Host '${port[1]}' without the port, the request came with Host '${host}'; sign the Host header as sent, port included.`;
+  }
+  if (context.request.body.length > 0 && context.declaredHash === undefined && (await matches({ emptyBody: true }))) {
+    return emptyBodyHint(context.request.body.length);
+  }
+  return `access key '${context.accessKeyId}' is known, but the signature does not match its secret for this request as received: either the secret differs, or the request changed after signing (method, path, query, the signed headers ${signedHeaders.join(';')}, or the body).`;
+}
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+function emptyBodyHint(bytes: number): string {
+  return `payload hash: the signature covers an empty body, but the request carries ${bytes} bytes; sign the request with its body.`;
+}
+
+function deny(message: string, hint?: string): SigV4Verdict {
+  if (hint === undefined) return { ok: false, message };
+  return { ok: false, message: `${message}${/[\p{L}\p{N}]$/u.test(message) ? '.' : ''} ${LOCAL_CHECK} ${hint}` };
+}
+
+function safeDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `1 h 2 min 3 s`, for skew hints. */
+function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const parts = [
+    [Math.floor(seconds / 3600), 'h'],
+    [Math.floor((seconds % 3600) / 60), 'min'],
+    [seconds % 60, 's'],
+  ] as const;
+  const shown = parts.filter(([n]) => n > 0).map(([n, unit]) => `${n} ${unit}`);
+  return shown.length === 0 ? '0 s' : shown.join(' ');
 }
 
 function single(headers: ReceivedRequest['headers'], name: string): string | undefined {

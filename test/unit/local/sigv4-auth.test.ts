@@ -3,9 +3,9 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LOCAL_CREDENTIALS } from '#infra/local/emulators.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/emulators.js';
 import { startLocalHttpApi, type LocalHttpApi } from '#infra/local/http-api.js';
-import { createSigV4Verifier, localPrincipal, SIGV4_MESSAGES, type ReceivedRequest } from '#infra/local/sigv4-auth.js';
+import { createSigV4Verifier, LOCAL_CHECK, localPrincipal, SIGV4_MESSAGES, type ReceivedRequest, type SigV4Verdict } from '#infra/local/sigv4-auth.js';
 import type { RouteSpec } from '#infra/topology.js';
 
 /** The client side's SHA-256, written independently of the verifier's. */
@@ -29,8 +29,27 @@ class ClientSha256 implements Checksum {
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const HOST = '127.0.0.1:3000';
 
-function signer(secretAccessKey: string = LOCAL_CREDENTIALS.secretAccessKey, service = 'execute-api', accessKeyId: string = LOCAL_CREDENTIALS.accessKeyId) {
-  return new SignatureV4({ service, region: 'eu-west-1', credentials: { accessKeyId, secretAccessKey }, sha256: ClientSha256 });
+function signer(
+  secretAccessKey: string = LOCAL_CREDENTIALS.secretAccessKey,
+  service = 'execute-api',
+  accessKeyId: string = LOCAL_CREDENTIALS.accessKeyId,
+  options: { region?: string; uriEscapePath?: boolean; applyChecksum?: boolean } = {},
+) {
+  return new SignatureV4({
+    service,
+    region: options.region ?? 'eu-west-1',
+    credentials: { accessKeyId, secretAccessKey },
+    sha256: ClientSha256,
+    uriEscapePath: options.uriEscapePath ?? true,
+    applyChecksum: options.applyChecksum ?? true,
+  });
+}
+
+/** A refusal split into API Gateway's sentence and the local hint after it. */
+function refusal(verdict: SigV4Verdict): { aws: string; hint: string | undefined } {
+  if (verdict.ok) throw new Error('expected a refusal, the request was accepted');
+  const at = verdict.message.indexOf(` ${LOCAL_CHECK} `);
+  return at === -1 ? { aws: verdict.message, hint: undefined } : { aws: verdict.message.slice(0, at), hint: verdict.message.slice(at + LOCAL_CHECK.length + 2) };
 }
 
 /** Signs like an SDK client and returns the request as the server receives it. */
@@ -111,18 +130,20 @@ describe('SigV4 verification of the local HTTP API', () => {
 
   describe('answers what API Gateway answers when', () => {
     it('the request is not signed', async () => {
-      expect(await verify({ method: 'GET', url: '/x', headers: { host: HOST }, body: new Uint8Array() })).toEqual({ ok: false, message: 'Forbidden' });
+      const verdict = refusal(await verify({ method: 'GET', url: '/x', headers: { host: HOST }, body: new Uint8Array() }));
+      expect(verdict.aws).toBe('Forbidden.');
+      expect(verdict.hint).toMatch(/^the request has no Authorization header; .*--aws-sigv4 "aws:amz:<region>:execute-api"/);
     });
 
     it('the body was changed after signing', async () => {
       const request = await signed(consentPost);
       const tampered = { ...request, body: Buffer.from(consentPost.body.replace('opted_in', 'opted_out')) };
-      expect(await verify(tampered)).toEqual({ ok: false, message: SIGV4_MESSAGES.mismatch });
+      expect(refusal(await verify(tampered)).aws).toBe(SIGV4_MESSAGES.mismatch);
     });
 
     it('the path was changed after signing', async () => {
       const request = await signed(consentPost);
-      expect(await verify({ ...request, url: request.url.replace('+33612345678', '+33698765432') })).toEqual({ ok: false, message: SIGV4_MESSAGES.mismatch });
+      expect(refusal(await verify({ ...request, url: request.url.replace('+33612345678', '+33698765432') })).aws).toBe(SIGV4_MESSAGES.mismatch);
     });
 
     it('the query was changed after signing', async () => {
@@ -142,30 +163,24 @@ describe('SigV4 verification of the local HTTP API', () => {
 
     it('x-amz-content-sha256 claims a hash the body does not have', async () => {
       const request = await signed({ ...consentPost, headers: { ...consentPost.headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
-      expect(await verify(request)).toEqual({ ok: false, message: SIGV4_MESSAGES.mismatch });
+      expect(refusal(await verify(request)).aws).toBe(SIGV4_MESSAGES.mismatch);
     });
 
     it('the secret is wrong', async () => {
-      expect(await verify(await signed(consentPost, { signer: signer('not-the-secret') }))).toEqual({ ok: false, message: SIGV4_MESSAGES.mismatch });
+      expect(refusal(await verify(await signed(consentPost, { signer: signer('not-the-secret') }))).aws).toBe(SIGV4_MESSAGES.mismatch);
     });
 
     it('the access key is unknown', async () => {
-      expect(await verify(await signed(consentPost, { signer: signer('local', 'execute-api', 'AKIASOMEONEELSE') }))).toEqual({
-        ok: false,
-        message: SIGV4_MESSAGES.unknownKey,
-      });
+      expect(refusal(await verify(await signed(consentPost, { signer: signer('local', 'execute-api', 'AKIASOMEONEELSE') }))).aws).toBe(SIGV4_MESSAGES.unknownKey);
     });
 
     it('the signature is scoped to another service', async () => {
-      expect(await verify(await signed(consentPost, { signer: signer('local', 's3') }))).toEqual({
-        ok: false,
-        message: "Credential should be scoped to correct service: 'execute-api'.",
-      });
+      expect(refusal(await verify(await signed(consentPost, { signer: signer('local', 's3') }))).aws).toBe("Credential should be scoped to correct service: 'execute-api'.");
     });
 
     it('X-Amz-Date is more than 15 minutes old', async () => {
       const verdict = await verify(await signed(consentPost, { at: NOW - 15 * 60_000 - 1000 }));
-      expect(verdict).toEqual({ ok: false, message: 'Signature expired: 20261121T114459Z is now earlier than 20261121T114500Z (20261121T120000Z - 15 min.)' });
+      expect(refusal(verdict).aws).toBe('Signature expired: 20261121T114459Z is now earlier than 20261121T114500Z (20261121T120000Z - 15 min.)');
     });
 
     it('X-Amz-Date is more than 15 minutes ahead', async () => {
@@ -178,6 +193,178 @@ describe('SigV4 verification of the local HTTP API', () => {
       const { 'x-amz-date': _dropped, ...headers } = request.headers;
       expect((await verify({ ...request, headers })).ok).toBe(false);
     });
+  });
+
+  describe('adds a local check naming the part that differs when', () => {
+    const phonePath = '/accounts/102290129340398/contacts/+33612345678/consent';
+
+    it.each([
+      ['a raw +', phonePath],
+      ['a %2B typed by hand', '/accounts/102290129340398/contacts/%2B33612345678/consent'],
+    ])('the path (with %s) was signed as typed, as curl does, instead of encoded once more', async (_, path) => {
+      const request = await signed({ ...consentPost, path }, { signer: signer('local', 'execute-api', 'local', { uriEscapePath: false }) });
+
+      const verdict = refusal(await verify(request));
+
+      expect(verdict.aws).toBe(SIGV4_MESSAGES.mismatch);
+      expect(verdict.hint).toMatch(/^path encoding: the signature matches the path as sent, not encoded again, but SigV4 for execute-api signs the path encoded once more/);
+      expect(verdict.hint).toContain('curl signs the path as typed: with curl, name a contact by its contact id or BSUID');
+    });
+
+    it('the path still holds a placeholder copied from the README, signed as curl signs it', async () => {
+      const request = await signed({ method: 'GET', path: '/accounts/102290129340398/contacts/<contactId>' }, { signer: signer('local', 'execute-api', 'local', { uriEscapePath: false }) });
+
+      const verdict = refusal(await verify(request));
+
+      expect(verdict.aws).toBe(SIGV4_MESSAGES.mismatch);
+      expect(verdict.hint).toBe("path: it still holds the placeholder '<contactId>'; put the real value in its place (a contact id from a previous answer, say).");
+    });
+
+    it('the path was signed percent-decoded while it was sent encoded', async () => {
+      const request = await signed({ ...consentPost, path: phonePath }, { signer: signer('local', 'execute-api', 'local', { uriEscapePath: false }) });
+
+      const verdict = refusal(await verify({ ...request, url: request.url.replace('/+', '/%2B') }));
+
+      expect(verdict.hint).toMatch(/^path encoding: the signature matches the path percent-decoded,/);
+    });
+
+    it('the credential scope names another day than X-Amz-Date', async () => {
+      const request = await signed(consentPost);
+
+      const verdict = refusal(await verify({ ...request, headers: { ...request.headers, 'x-amz-date': '20261122T000500Z' } }));
+
+      expect(verdict.aws).toBe("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20261121' != '20261122', from '20261122T000500Z'.");
+      expect(verdict.hint).toBe('the date in the credential scope and the day of X-Amz-Date must be the same UTC day: take both from one signing time.');
+    });
+
+    it('X-Amz-Date is stale, saying by how much against which clock', async () => {
+      const verdict = refusal(await verify(await signed(consentPost, { at: NOW - 15 * 60_000 - 1000 })));
+      expect(verdict.hint).toMatch(/^X-Amz-Date is 15 min 1 s behind this machine's clock \(20261121T120000Z\); a signature is good for 15 minutes either way/);
+    });
+
+    it('X-Amz-Date is ahead, saying by how much', async () => {
+      const verdict = refusal(await verify(await signed(consentPost, { at: NOW + 2 * 3600_000 + 16 * 60_000 })));
+      expect(verdict.hint).toMatch(/^X-Amz-Date is 2 h 16 min ahead of this machine's clock/);
+    });
+
+    it('the access key is not a local one, listing the keys that are', async () => {
+      const verdict = refusal(await verify(await signed(consentPost, { signer: signer('local', 'execute-api', 'AKIASOMEONEELSE') })));
+      expect(verdict.aws).toBe(SIGV4_MESSAGES.unknownKey);
+      expect(verdict.hint).toBe("access key 'AKIASOMEONEELSE' is not one this local API knows (it knows 'local'); sign with the local key pair, not AWS credentials an SDK found in the environment or ~/.aws.");
+    });
+
+    it('the access key is known and the secret is wrong', async () => {
+      const verdict = refusal(await verify(await signed(consentPost, { signer: signer('not-the-secret') })));
+      expect(verdict.hint).toBe(
+        "access key 'local' is known, but the signature does not match its secret for this request as received: either the secret differs, or the request changed after signing (method, path, query, the signed headers content-type;host;x-amz-content-sha256;x-amz-date, or the body).",
+      );
+    });
+
+    it('the scope names another region than the API is in', async () => {
+      const inIreland = createSigV4Verifier({ principals: [localPrincipal(LOCAL_CREDENTIALS)], region: 'eu-west-1', now: () => NOW });
+
+      const verdict = refusal(await inIreland(await signed(consentPost, { signer: signer('local', 'execute-api', 'local', { region: 'me-central-1' }) })));
+
+      expect(verdict.aws).toBe("Credential should be scoped to a valid region, not 'me-central-1'.");
+      expect(verdict.hint).toMatch(/^signed for region 'me-central-1', this API is in 'eu-west-1': sign for 'eu-west-1' \(curl: --aws-sigv4 "aws:amz:eu-west-1:execute-api"/);
+      expect((await inIreland(await signed(consentPost))).ok).toBe(true);
+    });
+
+    it('the scope names another service', async () => {
+      const verdict = refusal(await verify(await signed(consentPost, { signer: signer('local', 's3') })));
+      expect(verdict.hint).toBe(`the credential scope names service 's3'; sign for 'execute-api' (curl: --aws-sigv4 "aws:amz:<region>:execute-api").`);
+    });
+
+    it('x-amz-content-sha256 is UNSIGNED-PAYLOAD', async () => {
+      const request = await signed({ ...consentPost, headers: { ...consentPost.headers, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+      expect(refusal(await verify(request)).hint).toMatch(/^payload hash: x-amz-content-sha256 is UNSIGNED-PAYLOAD, but this API hashes the body it receives/);
+    });
+
+    it('x-amz-content-sha256 is the hash of a body other than the one received, counting its bytes', async () => {
+      const original = '{"category":"marketing","status":"opted_in","evidence":"Formulaire signé ✍🏽 — موافقة"}';
+      const hash = createHash('sha256').update(original).digest('hex');
+      const request = await signed({ ...consentPost, body: original, headers: { ...consentPost.headers, 'x-amz-content-sha256': hash } });
+      const swapped = Buffer.from(original.replace('opted_in', 'opted_out'));
+
+      const verdict = refusal(await verify({ ...request, body: swapped }));
+
+      expect(verdict.hint).toBe(
+        `payload hash: x-amz-content-sha256 is not the SHA-256 of the ${swapped.length} bytes of body received; the body changed after it was hashed (mind re-encoding and line endings), or the hash is of other bytes.`,
+      );
+    });
+
+    it.each([
+      ['with x-amz-content-sha256 (an SDK)', true],
+      ['without x-amz-content-sha256 (curl)', false],
+    ])('the request was signed %s without the body it carries', async (_, applyChecksum) => {
+      const request = await signed({ ...consentPost, body: '' }, { signer: signer('local', 'execute-api', 'local', { applyChecksum }) });
+      expect('x-amz-content-sha256' in request.headers).toBe(applyChecksum);
+      const body = Buffer.from('{"category":"marketing","status":"opted_in","evidence":"🎉 Zoë"}');
+
+      const verdict = refusal(await verify({ ...request, body }));
+
+      expect(verdict.aws).toBe(SIGV4_MESSAGES.mismatch);
+      expect(verdict.hint).toBe(`payload hash: the signature covers an empty body, but the request carries ${body.length} bytes; sign the request with its body.`);
+    });
+
+    it('the Host header was signed without the port it was sent with', async () => {
+      const request = await signed({ ...consentPost, headers: { ...consentPost.headers, host: '127.0.0.1' } });
+
+      const verdict = refusal(await verify({ ...request, headers: { ...request.headers, host: HOST } }));
+
+      expect(verdict.hint).toBe(`signed headers: the signature covers Host '127.0.0.1' without the port, the request came with Host '${HOST}'; sign the Host header as sent, port included.`);
+    });
+
+    it('a signed header did not arrive', async () => {
+      const request = await signed(consentPost);
+      const { 'content-type': _dropped, ...headers } = request.headers;
+
+      const verdict = refusal(await verify({ ...request, headers }));
+
+      expect(verdict.aws).toBe("Signed header 'content-type' is missing from the request.");
+      expect(verdict.hint).toMatch(/^SignedHeaders names 'content-type' but the request arrived without it/);
+    });
+
+    it('host is not among the signed headers', async () => {
+      const request = await signed(consentPost);
+      const authorization = String(request.headers['authorization']).replace(';host;', ';');
+
+      const verdict = refusal(await verify({ ...request, headers: { ...request.headers, authorization } }));
+
+      expect(verdict).toEqual({ aws: "'host' must be a signed header.", hint: "add 'host' to SignedHeaders (it has content-type;x-amz-content-sha256;x-amz-date)." });
+    });
+  });
+
+  it('never shows the expected signature or the secret in a refusal', async () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG+sécret🔑';
+    const principal = { accessKeyId: 'relais-dev', secretAccessKey: secret, accountId: '111122223333', userArn: 'arn:aws:iam::111122223333:user/dev', userId: 'AIDADEV' };
+    const strict = createSigV4Verifier({ principals: [principal], now: () => NOW });
+    const right = signer(secret, 'execute-api', 'relais-dev');
+    const good = await signed(consentPost, { signer: right });
+    const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(good.headers['authorization']))![1]!;
+    const curlStyle = await signed(consentPost, { signer: signer(secret, 'execute-api', 'relais-dev', { uriEscapePath: false }) });
+    const refused = [
+      await signed(consentPost, { signer: signer('not-the-secret', 'execute-api', 'relais-dev') }),
+      curlStyle,
+      { ...good, body: Buffer.from('{"category":"marketing","status":"opted_out","evidence":"form"}') },
+      { ...good, headers: { ...good.headers, 'content-type': 'text/csv' } },
+      await signed(consentPost, { signer: signer(secret, 'execute-api', 'AKIASOMEONEELSE') }),
+    ];
+
+    for (const request of refused) {
+      const verdict = await strict(request);
+      expect(verdict.ok).toBe(false);
+      const message = verdict.ok ? '' : verdict.message;
+      expect(message).toContain(LOCAL_CHECK);
+      expect(message).not.toContain(expectedSignature);
+      expect(message).not.toContain(secret);
+      expect(message).not.toContain('sécret');
+    }
+    expect((await strict(good)).ok).toBe(true);
+  });
+
+  it('accepts any region when the verifier is given none', async () => {
+    expect((await verify(await signed(consentPost, { signer: signer('local', 'execute-api', 'local', { region: 'ap-southeast-2' }) }))).ok).toBe(true);
   });
 
   it('accepts X-Amz-Date 14 minutes old', async () => {
@@ -233,8 +420,23 @@ describe('local HTTP API with IAM routes', () => {
     const tampered = await send(api.url, { ...request, body: Buffer.from(consentPost.body.replace('form', 'forged')) });
 
     expect(unsigned.status).toBe(403);
-    expect(await unsigned.json()).toEqual({ message: 'Forbidden' });
-    expect(tampered).toEqual({ status: 403, text: JSON.stringify({ message: SIGV4_MESSAGES.mismatch }) });
+    expect(Object.keys(await unsigned.clone().json())).toEqual(['message']);
+    expect(((await unsigned.json()) as { message: string }).message).toMatch(/^Forbidden\. Local check: the request has no Authorization header/);
+    expect(tampered.status).toBe(403);
+    expect((JSON.parse(tampered.text) as { message: string }).message).toMatch(new RegExp(`^${escapeRegExp(SIGV4_MESSAGES.mismatch)} Local check: payload hash: x-amz-content-sha256 is not the SHA-256 of the \\d+ bytes of body received`));
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('refuses a signature scoped to another region than the local one, naming both', async () => {
+    const { api, handler } = await start();
+    const request = await signedFor(api.url, consentPost, signer(LOCAL_CREDENTIALS.secretAccessKey, 'execute-api', LOCAL_CREDENTIALS.accessKeyId, { region: 'us-east-1' }));
+
+    const res = await send(api.url, request);
+
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.text)).toEqual({
+      message: `Credential should be scoped to a valid region, not 'us-east-1'. Local check: signed for region 'us-east-1', this API is in '${LOCAL_REGION}': sign for '${LOCAL_REGION}' (curl: --aws-sigv4 "aws:amz:${LOCAL_REGION}:execute-api"; an SDK client: region '${LOCAL_REGION}').`,
+    });
     expect(handler).not.toHaveBeenCalled();
   });
 
@@ -247,9 +449,9 @@ describe('local HTTP API with IAM routes', () => {
 });
 
 /** Signs for the real server: its host header and the current time. */
-async function signedFor(base: string, request: typeof consentPost): Promise<ReceivedRequest> {
+async function signedFor(base: string, request: typeof consentPost, by: SignatureV4 = signer()): Promise<ReceivedRequest> {
   const url = new URL(base);
-  const out = await signer().sign({
+  const out = await by.sign({
     method: request.method,
     protocol: 'http:',
     hostname: url.hostname,
@@ -260,4 +462,8 @@ async function signedFor(base: string, request: typeof consentPost): Promise<Rec
     body: request.body,
   });
   return { method: request.method, url: request.path, headers: out.headers, body: Buffer.from(request.body) };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
