@@ -16,7 +16,10 @@ import {
   startFauxqsEmulator,
   type RunningEmulator,
 } from './emulators.js';
-import { serialiseBusEvent, startLocalEventBus, type DeliveryRetryOptions, type LocalEventBus } from './event-bus/server.js';
+import { deadLettersPathFor, serialiseBusEvent, startLocalEventBus, type DeliveryRetryOptions, type LocalEventBus } from './event-bus/server.js';
+import { watchDeadLetterQueues, type DeadLetterNotice } from './dead-letter-notices.js';
+import { archivePreviousRunLogs, DEFAULT_KEPT_RUNS, type ArchivedLog } from './run-logs.js';
+import { LOCAL_SECRET_DEFAULTS } from './secrets.js';
 import { startLocalHttpApi, type LambdaHttpHandler, type LocalHttpApi } from './http-api.js';
 import { startQueuePoller, type QueuePoller, type SqsHandler } from './queue-poller.js';
 import { registryTemplates, sandboxTemplates } from './local-templates.js';
@@ -25,12 +28,7 @@ import { installHandlerEnvironments, runInHandlerEnvironment } from './handler-e
 import { SEND_ENV } from '../../shared/sending-config.js';
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND } from '../../shared/domain/sending/rate-slots.js';
 
-/** Documented defaults of the local secrets; override with the same variables as the deployed stack. */
-export const LOCAL_SECRET_DEFAULTS = {
-  appSecret: 'relais-local-app-secret',
-  verifyToken: 'relais-local-verify-token',
-  accessToken: 'relais-local-access-token',
-} as const;
+export { LOCAL_SECRET_DEFAULTS } from './secrets.js';
 
 export interface LocalStackOptions {
   /** HTTP API port (`PORT`). 0 picks a free one. @default 3000 */
@@ -50,8 +48,19 @@ export interface LocalStackOptions {
    * `SEND_MAX_ATTEMPTS`) goes to the handlers whose needs name its group, any other variable to every handler.
    */
   readonly env?: Readonly<Record<string, string>>;
-  /** Where every accepted event is appended (`LOCAL_EVENTS_LOG`). @default .local/events.ndjson */
+  /**
+   * Where every accepted event is appended (`LOCAL_EVENTS_LOG`); dead letters go to `dead-letters.ndjson`
+   * beside it. Both start empty: an earlier run's files are moved aside under a dated name first.
+   * @default .local/events.ndjson
+   */
   readonly eventsLogPath?: string;
+  /** Earlier runs' logs kept under their dated names. @default 5 */
+  readonly keepPreviousRuns?: number;
+  /**
+   * Told when the bus dead-letters a delivery or a queue's DLQ gains messages (`npm start` prints a line for
+   * each). Without it, the DLQs are not watched.
+   */
+  readonly onDeadLetter?: (notice: DeadLetterNotice) => void;
   /** The local bus's retry of rule targets. @default the deployed policy (`RULE_TARGET_RETRY`), local backoff */
   readonly deliveryRetry?: DeliveryRetryOptions;
   readonly appSecret?: string;
@@ -67,6 +76,12 @@ export interface LocalStack {
   readonly dynamoEndpoint: string;
   readonly sqsEndpoint: string;
   readonly eventsLogPath: string;
+  /** The bus's dead-letter log, beside the events log. */
+  readonly deadLettersPath: string;
+  /** The local bus's name, which `EVENT_BUS_NAME` must name. */
+  readonly busName: string;
+  /** The logs an earlier run left, moved aside before this run began. */
+  readonly archivedLogs: readonly ArchivedLog[];
   readonly tableNames: Readonly<Record<string, string>>;
   readonly queueUrls: Readonly<Record<string, { queueUrl: string; dlqUrl: string }>>;
   readonly bus: LocalEventBus;
@@ -116,7 +131,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const queues = Object.fromEntries(await Promise.all(CONSUMERS.map(async (c) => [c.id, await provisionConsumerQueue(sqs, fauxqs, c)] as const)));
 
     const eventsLogPath = resolve(options.eventsLogPath ?? resolve(ROOT, '.local', 'events.ndjson'));
+    const archivedLogs = await archivePreviousRunLogs([eventsLogPath, deadLettersPathFor(eventsLogPath)], options.keepPreviousRuns ?? DEFAULT_KEPT_RUNS);
     const busName = `${PREFIX}-bus`;
+    const onDeadLetter = options.onDeadLetter;
     const bus = await startLocalEventBus({
       busName,
       eventsLogPath,
@@ -125,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Relais publishes within the 256 KB limit every Region has; the local bus holds it to that.
       maxEntriesBytesPerRequest: 256 * 1024,
       ...(options.deliveryRetry === undefined ? {} : { deliveryRetry: options.deliveryRetry }),
+      ...(onDeadLetter === undefined ? {} : { onDeadLetter: (letter) => onDeadLetter({ source: 'bus', letter }) }),
       rules: EVENT_RULES.map((rule) => {
         const queue = queues[rule.target];
         if (queue === undefined) throw new Error(`rule ${rule.id} targets unknown consumer ${rule.target}`);
@@ -212,6 +230,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       pollers.push(poller);
       stoppers.push(() => poller.stop());
     }
+    if (onDeadLetter !== undefined) {
+      const watcher = watchDeadLetterQueues({
+        sqs,
+        queues: CONSUMERS.map((c) => ({ consumer: c.id, handler: c.handler, dlqUrl: queues[c.id]!.dlqUrl })),
+        onNotice: onDeadLetter,
+        onError: (error) => logger.warn('local dead-letter queue watch failed', { errorMessage: error instanceof Error ? error.message : String(error) }),
+      });
+      stoppers.push(() => watcher.stop());
+    }
 
 
     return {
@@ -222,6 +249,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoEndpoint: dynamo.endpoint,
       sqsEndpoint: fauxqs.endpoint,
       eventsLogPath,
+      deadLettersPath: bus.deadLettersPath,
+      busName,
+      archivedLogs,
       tableNames,
       queueUrls: Object.fromEntries(Object.entries(queues).map(([id, q]) => [id, { queueUrl: q.queueUrl, dlqUrl: q.dlqUrl }])),
       bus,

@@ -1,4 +1,6 @@
+import { relative } from 'node:path';
 import { ENV } from '../../shared/config.js';
+import { describeDeadLetterNotice } from './dead-letter-notices.js';
 import { startLocalStack } from './stack.js';
 
 /**
@@ -24,6 +26,8 @@ const stack = await startLocalStack({
   ...(process.env[ENV.appSecret] ? { appSecret: process.env[ENV.appSecret] } : {}),
   ...(process.env[ENV.verifyToken] ? { verifyToken: process.env[ENV.verifyToken] } : {}),
   ...(process.env[ENV.accessToken] ? { accessToken: process.env[ENV.accessToken] } : {}),
+  // stderr, so the line stands out from the handlers' JSON logs on stdout.
+  onDeadLetter: (notice) => console.error(describeDeadLetterNotice(notice, process.cwd())),
 }).catch((error: unknown) => {
   console.error(`Relais local stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -35,20 +39,30 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   console.log(`\n${signal}: stopping the local stack…`);
   await stack.stop();
+  console.log('Relais local stack stopped.');
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+const shown = (path: string) => {
+  const inside = relative(process.cwd(), path);
+  return inside !== '' && !inside.startsWith('..') ? inside : path;
+};
+const previous = stack.archivedLogs.map((log) => shown(log.to));
 console.log(
   [
     'Relais local stack ready',
     `  HTTP API        ${stack.apiUrl}  (webhook, /messages, /accounts/…/contacts)`,
     `  Cloud API       ${stack.sandboxUrl}  (sandbox; control endpoints under /_sandbox)`,
-    `  EventBridge     ${stack.busUrl}`,
+    `  EventBridge     ${stack.busUrl}  (health: ${stack.busUrl}/_local/health)`,
+    `  Bus name        ${stack.busName}`,
     `  DynamoDB Local  ${stack.dynamoEndpoint}`,
     `  SQS / S3        ${stack.sqsEndpoint}`,
-    `  Events log      ${stack.eventsLogPath}`,
+    `  Events log      ${shown(stack.eventsLogPath)}`,
+    `  Dead letters    ${shown(stack.deadLettersPath)}  (a DEAD LETTER line is printed here for each)`,
+    'State starts empty each run: DynamoDB Local and the queues live in memory, and both logs start fresh',
+    previous.length === 0 ? '  (no earlier run\'s logs to keep).' : `  (the earlier run's kept as ${previous.join(', ')}).`,
     'Press Ctrl-C to stop.',
   ].join('\n'),
 );

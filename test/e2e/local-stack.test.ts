@@ -4,7 +4,11 @@
  * HTTP API, the local EventBridge bus, the Cloud API sandbox's control endpoints, DynamoDB Local — and the
  * outcome is read where they would read it: the NDJSON events log, the sandbox's request log, the outbox.
  */
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -14,6 +18,7 @@ import { localClientConfig } from '#infra/local/emulators.js';
 import { LOCAL_SECRET_DEFAULTS } from '#infra/local/stack.js';
 import { STATE_TABLE } from '#infra/topology.js';
 import { loadFixtureText } from '#test/fixtures/meta/index.js';
+import { hermeticEnv } from '#test/support/hermetic-env.js';
 import {
   acceptedRequests,
   busClient,
@@ -45,10 +50,19 @@ let ports: { api: number; sandbox: number };
 let eventsLogPath: string;
 let bus: BusClient;
 let dynamo: DynamoDBDocumentClient;
+let standaloneSandbox: ChildProcess | undefined;
+/** What an earlier run left in the logs' directory, last written at EARLIER_RUN_AT. */
+const EARLIER_RUN = { event: '{"id":"from-an-earlier-run"}\n', deadLetter: '{"rule":"earlier-run-rule"}\n' };
+const EARLIER_RUN_AT = new Date('2026-11-30T22:05:09Z');
 
 beforeAll(async () => {
   ports = { api: await freePort(), sandbox: await freePort() };
-  eventsLogPath = join(inject('e2eWorkDir'), `events-${Date.now()}.ndjson`);
+  const logsDir = join(inject('e2eWorkDir'), `run-${Date.now()}`);
+  eventsLogPath = join(logsDir, 'events.ndjson');
+  mkdirSync(logsDir, { recursive: true });
+  writeFileSync(eventsLogPath, EARLIER_RUN.event);
+  writeFileSync(join(logsDir, 'dead-letters.ndjson'), EARLIER_RUN.deadLetter);
+  for (const name of ['events.ndjson', 'dead-letters.ndjson']) utimesSync(join(logsDir, name), EARLIER_RUN_AT, EARLIER_RUN_AT);
   stack = await spawnLocalStack({
     cwd: inject('repoRoot'),
     env: { PORT: String(ports.api), SANDBOX_PORT: String(ports.sandbox), LOCAL_EVENTS_LOG: eventsLogPath, POWERTOOLS_LOG_LEVEL: 'WARN' },
@@ -58,6 +72,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  standaloneSandbox?.kill('SIGKILL');
   bus?.destroy();
   dynamo?.destroy();
   // Only if the SIGINT test did not stop it (or failed): nothing of this run may outlive it.
@@ -69,6 +84,25 @@ describe('npm start', () => {
     expect(stack.banner.apiUrl).toBe(`http://127.0.0.1:${ports.api}`);
     expect(stack.banner.sandboxUrl).toBe(`http://127.0.0.1:${ports.sandbox}`);
     expect(stack.banner.eventsLogPath).toBe(eventsLogPath);
+  });
+
+  it("names the bus, its health endpoint and the dead-letter log in the banner, and says state and logs start fresh", async () => {
+    expect(stack.banner.busName).toBe('relais-local-bus');
+    expect(stack.banner.deadLettersPath).toBe(join(dirname(eventsLogPath), 'dead-letters.ndjson'));
+    expect(stack.output()).toContain(`${stack.banner.busUrl}/_local/health`);
+    expect(stack.output()).toMatch(/State starts empty each run: DynamoDB Local and the queues live in memory, and both logs start fresh/);
+    const health = (await (await fetch(`${stack.banner.busUrl}/_local/health`)).json()) as { busName: string };
+    expect(health.busName).toBe(stack.banner.busName);
+  });
+
+  it("moves the earlier run's events and dead-letter logs aside under their dated names, and names them in the banner", () => {
+    const kept = { events: join(dirname(eventsLogPath), 'events.2026-11-30T22-05-09Z.ndjson'), deadLetters: join(dirname(eventsLogPath), 'dead-letters.2026-11-30T22-05-09Z.ndjson') };
+
+    expect(readFileSync(kept.events, 'utf8')).toBe(EARLIER_RUN.event);
+    expect(readFileSync(kept.deadLetters, 'utf8')).toBe(EARLIER_RUN.deadLetter);
+    expect(readEventsLog(eventsLogPath).filter((e) => (e as { id?: string }).id === 'from-an-earlier-run')).toEqual([]);
+    expect(existsSync(stack.banner.deadLettersPath) ? readFileSync(stack.banner.deadLettersPath, 'utf8') : '').not.toContain('earlier-run-rule');
+    expect(stack.output()).toContain(`the earlier run's kept as ${kept.events}, ${kept.deadLetters}`);
   });
 
   it("answers Meta's subscription handshake with the challenge, and refuses a wrong verify token", async () => {
@@ -148,6 +182,59 @@ describe('npm start', () => {
     }
   });
 
+  it('prints one DEAD LETTER line, with rule, detail-type, reason and log, when the bus dead-letters a delivery', async () => {
+    const fault = await fetch(`${stack.banner.busUrl}/_local/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failNextDeliveries: 1 }) });
+    expect(fault.status).toBe(204);
+    await sandboxControl(stack.banner.sandboxUrl).actAsCustomer(CUSTOMER_WA_ID, { type: 'text', text: { body: 'Ça marche ? 👍🏽' } });
+
+    const line = await eventually(() => stack.output().split('\n').find((l) => l.startsWith('DEAD LETTER  rule')), { what: 'a DEAD LETTER line', seen: () => stack.output().slice(-2000) });
+    const [, rule, detailType, source] = /^DEAD LETTER  rule (\S+) gave up on a (\S+) event from (\S+): the target refused it \(not retryable\) after 1 attempt/.exec(line) ?? [];
+    expect(line).toContain(`kept in ${stack.banner.deadLettersPath}`);
+    const written = readFileSync(stack.banner.deadLettersPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rule: string; event: { 'detail-type': string; source: string } });
+    expect(written.map((d) => [d.rule, d.event['detail-type'], d.event.source])).toEqual([[rule, detailType, source]]);
+    // The line names what failed, never whom it concerned or what they wrote.
+    expect(line).not.toContain(CUSTOMER_WA_ID);
+    expect(line).not.toContain('Ça marche');
+  });
+
+  it("prints one DEAD LETTER line naming the queue, its consumer and the DLQ when a queue's DLQ gains a message", async () => {
+    const sqs = new SQSClient(localClientConfig(stack.banner.sqsEndpoint));
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'relais-local-ContactActivity-dlq' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"moved":"by the test, as SQS moves a message after maxReceiveCount receives"}' }));
+
+    const line = await eventually(() => stack.output().split('\n').find((l) => l.startsWith('DEAD LETTER  1 message')), { what: 'a DEAD LETTER line for the DLQ', seen: () => stack.output().slice(-2000) });
+    expect(line).toBe(
+      `DEAD LETTER  1 message of the ContactActivity queue (consumer functions/track-contact-activity.ts) moved to relais-local-ContactActivity-dlq, now holding 1; read them at ${QueueUrl} (README "Dead letters" for redriving)`,
+    );
+    sqs.destroy();
+  });
+
+  it("lets the sandbox started on its own (no secrets set) deliver to the stack and take the stack's access token", async () => {
+    standaloneSandbox = spawn('npx', ['tsx', 'infra/local/sandbox/main.ts'], {
+      cwd: inject('repoRoot'),
+      env: { ...hermeticEnv(), SANDBOX_PORT: '0', RELAIS_WEBHOOK_URL: `${stack.banner.apiUrl}/webhook` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let printed = '';
+    standaloneSandbox.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    standaloneSandbox.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    const ready = await eventually(() => printed.split('\n').map((l) => { try { return JSON.parse(l) as { url: string; graphBaseUrl: string; phoneNumbers: Array<{ id: string }> }; } catch { return undefined; } }).find((l) => l?.url !== undefined), {
+      what: 'the stand-alone sandbox to print its URL',
+      seen: () => printed,
+    });
+
+    const { wamid, delivered } = await sandboxControl(ready.url).actAsCustomer('16505550199', { type: 'text', text: { body: 'مرحبا، هل طلبي جاهز؟' } });
+    expect(delivered).toBe(200);
+    await waitForEvent(eventsLogPath, { detailType: 'MessageReceived', where: (e) => dataOf(e)['wamid'] === wamid });
+    const reply = await fetch(`${ready.graphBaseUrl}/${ready.phoneNumbers[0]!.id}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${LOCAL_SECRET_DEFAULTS.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messaging_product: 'whatsapp', to: '16505550199', type: 'text', text: { body: 'نعم، يُشحن اليوم' } }),
+    });
+    expect(reply.status).toBe(200);
+    standaloneSandbox.kill('SIGINT');
+  });
+
   it('stops on SIGINT and leaves nothing running, DynamoDB Local included', async () => {
     const group = processesInGroup(stack.child.pid!);
     const java = group.find((p) => p.command.includes('DynamoDBLocal.jar') && p.command.includes(`-port ${new URL(stack.banner.dynamoEndpoint).port}`));
@@ -159,6 +246,7 @@ describe('npm start', () => {
     const exit = await Promise.race([stack.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 30_000))]);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(stack.output()).toContain('SIGINT: stopping the local stack');
+    expect(stack.output().trimEnd().split('\n').at(-1)).toBe('Relais local stack stopped.');
     expect(isRunning(java!.pid)).toBe(false);
     // Helpers that end with their parent (tsx's esbuild service, the emulator watchdog) may take a moment to go.
     await eventually(() => (processesInGroup(stack.child.pid!).length === 0 ? true : undefined), {

@@ -525,6 +525,8 @@ export interface ReadyBanner {
   readonly dynamoEndpoint: string;
   readonly sqsEndpoint: string;
   readonly eventsLogPath: string;
+  readonly busName: string;
+  readonly deadLettersPath: string;
 }
 
 export interface LocalStackProcess {
@@ -610,6 +612,8 @@ function parseBanner(output: string): ReadyBanner | undefined {
     dynamoEndpoint: field('DynamoDB Local'),
     sqsEndpoint: field('SQS / S3'),
     eventsLogPath: field('Events log'),
+    busName: field('Bus name'),
+    deadLettersPath: field('Dead letters'),
   };
 }
 
