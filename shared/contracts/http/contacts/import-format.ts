@@ -8,8 +8,12 @@ import { CsvError, parse as parseCsvSync } from 'csv-parse/sync';
 /** The media types the import accepts (in UTF-8). */
 export const IMPORT_MEDIA_TYPES = ['application/x-ndjson', 'text/csv'] as const;
 export type ImportMediaType = (typeof IMPORT_MEDIA_TYPES)[number];
-/** CSV columns, in the order a template would list them. */
-export const IMPORT_CSV_COLUMNS = ['phone', 'userId', 'profileName', 'category', 'status', 'evidence', 'occurredAt'] as const;
+/** CSV columns naming the contact; JSON lines carry them as top-level fields of the same names. */
+export const IMPORT_CONTACT_COLUMNS = ['phone', 'userId', 'profileName'] as const;
+/** CSV columns of the row's consent; JSON lines carry them inside `consent` (`consent.category`, …). */
+export const IMPORT_CONSENT_COLUMNS = ['category', 'status', 'evidence', 'occurredAt'] as const;
+/** CSV columns, in the order a template would list them (README's import table and the examples follow it). */
+export const IMPORT_CSV_COLUMNS = [...IMPORT_CONTACT_COLUMNS, ...IMPORT_CONSENT_COLUMNS] as const;
 
 /** A record of an import file before validation: `row` counts records from 1, `line` is where it starts. */
 export interface RawImportRow {
@@ -85,10 +89,10 @@ function readCsvRows(text: string): RawImportRow[] {
         if (v !== '') cells.set(c, v);
       });
       const data: Record<string, unknown> = {};
-      for (const c of ['phone', 'userId', 'profileName'] as const) if (cells.has(c)) data[c] = cells.get(c);
-      if (['category', 'status', 'evidence', 'occurredAt'].some((c) => cells.has(c))) {
+      for (const c of IMPORT_CONTACT_COLUMNS) if (cells.has(c)) data[c] = cells.get(c);
+      if (IMPORT_CONSENT_COLUMNS.some((c) => cells.has(c))) {
         const consent: Record<string, string> = {};
-        for (const c of ['category', 'status', 'evidence', 'occurredAt'] as const) if (cells.has(c)) consent[c] = cells.get(c)!;
+        for (const c of IMPORT_CONSENT_COLUMNS) if (cells.has(c)) consent[c] = cells.get(c)!;
         data['consent'] = consent;
       }
       return { row, line: record.line, value: { ok: true, data } };
