@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+import { quietAwsSdkNodeSupportWarning } from './infra/local/aws-sdk-node-support.js';
+
+// Set in the main process, so the workers, the global setups and the stacks the tests spawn inherit it.
+quietAwsSdkNodeSupportWarning();
+
 /**
  * Four suites, mirroring the layout of `test/`:
  * - unit: pure code and handlers with aws-sdk-client-mock; no network.

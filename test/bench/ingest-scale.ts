@@ -14,12 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { quietAwsSdkNodeSupportWarning } from '../../infra/local/aws-sdk-node-support.js';
 import { LOCAL_SECRET_DEFAULTS, startLocalStack, type LocalStack } from '../../infra/local/stack.js';
 import { ingestWebhook } from '../../shared/usecases/ingest-webhook.js';
 import { createEventPublisher } from '../../shared/adapters/event-publisher.js';
 import { signWebhookBody } from '../../shared/domain/ingestion/webhook-signature.js';
 import { loadFixture } from '../fixtures/meta/index.js';
 import { benchWamid } from './webhook-payloads.js';
+
+quietAwsSdkNodeSupportWarning();
 
 const SECRET = 'bench-secret';
 

@@ -15,6 +15,7 @@
 import { randomInt } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { quietAwsSdkNodeSupportWarning } from '../../infra/local/aws-sdk-node-support.js';
 import { localClientConfig, provisionTables, startDynamoDbLocal } from '../../infra/local/emulators.js';
 import { STATE_TABLE } from '../../infra/topology.js';
 import { createPacingStore } from '../../shared/adapters/pacing-store.js';
@@ -22,6 +23,8 @@ import type { SendLane } from '../../shared/contracts/events/outbound/vocabulary
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, type LaneShare } from '../../shared/domain/sending/rate-slots.js';
 import type { PacingStore } from '../../shared/ports/pacing-store.js';
 import { summarise, type LatencySummary } from './stats.js';
+
+quietAwsSdkNodeSupportWarning();
 
 const args = process.argv.slice(2);
 function option(name: string, fallback: number): number {

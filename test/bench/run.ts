@@ -12,6 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
+import { quietAwsSdkNodeSupportWarning } from '../../infra/local/aws-sdk-node-support.js';
 import { costModel } from './cost-model.js';
 import { cpuBetween, sampleCpu, type CpuSample } from './cpu.js';
 import { renderReport, type BenchReport, type MachineFacts, type SendPhase, type WebhookPhase } from './report.js';
@@ -19,6 +20,9 @@ import type { SendRunOptions } from './send-scenario.js';
 import type { ChildMessage, HostRequest, ParentMessage } from './stack-host.js';
 import { runWebhookLoad } from './webhook-load.js';
 import { webhookBodyFactory, type WebhookScenario } from './webhook-payloads.js';
+
+// Before the stack hosts are forked: they inherit it (see the module's TSDoc).
+quietAwsSdkNodeSupportWarning();
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const HOST = resolve(import.meta.dirname, 'stack-host.ts');

@@ -7,6 +7,7 @@
  * emulators run) and `spawnLocalStack` (the environment of the `npm start` child).
  */
 import { HANDLER_VARIABLES } from '../../infra/handler-environment.js';
+import { AWS_SDK_NODE_WARNING_SWITCH } from '../../infra/local/aws-sdk-node-support.js';
 import { ENV } from '../../infra/topology.js';
 import { SEND_ENV } from '../../shared/sending-config.js';
 
@@ -36,10 +37,11 @@ export const STACK_VARIABLES: ReadonlySet<string> = new Set([
 export const STACK_VARIABLE_PREFIXES: readonly string[] = ['WHATSAPP_', 'SANDBOX_', 'AWS_', 'POWERTOOLS_', 'GRAPH_API_', 'SEND_', 'OUTBOUND_', 'THROUGHPUT_', 'PAIR_'];
 
 /**
- * Kept although they match a prefix: `AWS_CA_BUNDLE` is the machine's trust store (not a Relais setting), and
- * `POWERTOOLS_LOG_LEVEL` is pinned by `vitest.config.ts` (`test.env`) for every worker.
+ * Kept although they match a prefix: `AWS_CA_BUNDLE` is the machine's trust store (not a Relais setting),
+ * `POWERTOOLS_LOG_LEVEL` is pinned by `vitest.config.ts` (`test.env`) for every worker, and the AWS SDK's
+ * Node-version notice switch is set by `vitest.config.ts` for the machine's Node (infra/local/aws-sdk-node-support.ts).
  */
-const KEPT = new Set(['AWS_CA_BUNDLE', 'POWERTOOLS_LOG_LEVEL']);
+const KEPT = new Set(['AWS_CA_BUNDLE', 'POWERTOOLS_LOG_LEVEL', AWS_SDK_NODE_WARNING_SWITCH]);
 
 /** Whether `name` is a variable the stack, a handler, the sandbox or the AWS SDK reads. */
 export function isStackVariable(name: string): boolean {
