@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
-import { IMPORT_CONSENT_COLUMNS, IMPORT_CONTACT_COLUMNS, IMPORT_CSV_COLUMNS, readImportRows, type ImportMediaType } from '#shared/contracts/http/contacts/import-format.js';
+import { IMPORT_CONSENT_COLUMNS, IMPORT_CONTACT_COLUMNS, IMPORT_CSV_COLUMNS, ImportFormatError, readImportRows, type ImportMediaType } from '#shared/contracts/http/contacts/import-format.js';
 import { IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, MAX_EVIDENCE_CHARS, MAX_PROFILE_NAME_CHARS } from '#shared/contracts/http/contacts/limits.js';
 import { importRowSchema, type ImportRow } from '#shared/contracts/http/contacts/requests.js';
 import { CONSENT_CATEGORIES } from '#shared/domain/consent/consent.js';
@@ -86,6 +86,28 @@ describe('contacts import examples', () => {
     expect(has((r) => r.consent !== undefined && r.consent.occurredAt === undefined), 'a consent dated by the import').toBe(true);
     expect(new Set(rows.flatMap((r) => (r.consent === undefined ? [] : [r.consent.category]))), 'every category').toEqual(new Set(CONSENT_CATEGORIES));
     expect(new Set(rows.flatMap((r) => (r.consent === undefined ? [] : [r.consent.status]))), 'both statuses').toEqual(new Set(['opted_in', 'opted_out']));
+  });
+});
+
+describe('the CSV example sent with its line breaks stripped, as curl -d does', () => {
+  const flattened = read('examples/contacts-import.csv').replace(/\r?\n/g, '');
+
+  it('refuses the file, saying the line breaks are likely missing and how to send it, without echoing a cell', () => {
+    let error: unknown;
+    try {
+      readImportRows('text/csv', flattened);
+    } catch (e) {
+      error = e;
+    }
+
+    expect(error).toBeInstanceOf(ImportFormatError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^the CSV header has \d+ cell\(s\) that are not column names, so its line break is likely missing \(curl -d strips line breaks: send the file with --data-binary\)/);
+    for (const secret of ['+33612345678', 'Zoé', 'محمد', 'Formulaire']) expect(message).not.toContain(secret);
+  });
+
+  it('still names a mistyped column when the header is only column names', () => {
+    expect(() => readImportRows('text/csv', 'phone,nickname\n+33612345678,Zoé\n')).toThrow('unknown CSV column(s) "nickname"; the columns are phone,userId,profileName,category,status,evidence,occurredAt');
   });
 });
 

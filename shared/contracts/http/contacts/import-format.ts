@@ -70,6 +70,13 @@ function readCsvRows(text: string): RawImportRow[] {
   const known = new Set<string>(IMPORT_CSV_COLUMNS);
   const unknown = columns.filter((c) => !known.has(c));
   if (unknown.length > 0) {
+    // A header holding more cells than there are columns is data run into it (`curl -d @file` strips the line
+    // breaks): say so, and echo no cell, as those would be phone numbers and names.
+    if (columns.length > IMPORT_CSV_COLUMNS.length || unknown.some((c) => !/^[A-Za-z][A-Za-z0-9_ -]{0,63}$/.test(c))) {
+      throw new ImportFormatError(
+        `the CSV header has ${unknown.length} cell(s) that are not column names, so its line break is likely missing (curl -d strips line breaks: send the file with --data-binary); the columns are ${IMPORT_CSV_COLUMNS.join(',')}`,
+      );
+    }
     throw new ImportFormatError(`unknown CSV column(s) ${unknown.map((c) => `"${c}"`).join(', ')}; the columns are ${IMPORT_CSV_COLUMNS.join(',')}`);
   }
   const duplicated = columns.filter((c, i) => columns.indexOf(c) !== i);
