@@ -82,7 +82,12 @@ export interface TemplateRecord {
   /** `disable_info.disable_date`, when Meta announced one. */
   readonly disableDate?: string;
   /** An impending re-categorisation (`template_category_update` without `previous_category`). */
-  readonly pendingCategoryChange?: { readonly newCategory: TemplateCategory; readonly effectiveAt?: string };
+  readonly pendingCategoryChange?: {
+    readonly newCategory: TemplateCategory;
+    readonly effectiveAt?: string;
+    /** Meta's time of the announcement (the webhook's), so that an older announcement changes nothing. */
+    readonly announcedAt?: string;
+  };
   /** Meta's time (ISO 8601) of the latest fact applied to each aspect: an older fact for that aspect changes nothing. */
   readonly asOf: Readonly<Partial<Record<TemplateAspect, string>>>;
   /** Starts at 1 and grows by one with every change; the store writes conditionally on it. */
@@ -163,13 +168,16 @@ export interface TemplateHistoryEntry {
   readonly recordedAt: string;
   /** Each field that changed: `{ status: { from: 'APPROVED', to: 'PAUSED' } }`. A new template has `from` undefined. */
   readonly changes: Readonly<Record<string, { readonly from: unknown; readonly to: unknown }>>;
+  /** For a status fact, Meta's `event` as sent (`REINSTATED` is kept here while the status becomes `APPROVED`). */
+  readonly event?: string;
 }
 
 /**
  * What applying a fact gives: the new record and its history line, or `unchanged` with why (a duplicate, a fact
- * older than what the record already holds for that aspect, or a fact about a template not known that cannot
- * create one, e.g. a quality update for a template never listed).
+ * older than what the record already holds for that aspect, a fact about a template not known that cannot
+ * create one, e.g. a quality update for a template never listed, or `unsupported`: a fact whose only news Relais
+ * cannot take, e.g. a category it does not know or a time it cannot read).
  */
 export type TemplateApplyResult =
   | { readonly outcome: 'changed'; readonly record: TemplateRecord; readonly entry: TemplateHistoryEntry }
-  | { readonly outcome: 'unchanged'; readonly why: 'duplicate' | 'stale' | 'unknown_template'; readonly record: TemplateRecord | undefined };
+  | { readonly outcome: 'unchanged'; readonly why: 'duplicate' | 'stale' | 'unknown_template' | 'unsupported'; readonly record: TemplateRecord | undefined };
