@@ -10,9 +10,10 @@
  *   so a defect; so is a placeholder (`<contactId>`, `…`) left in a runnable block, which a reader would paste.
  *
  * How a block is run: the documented addresses (`http://127.0.0.1:3000`, `:3001`, `.local/events.ndjson`) are
- * replaced by the test stack's, and `curl` is a shell function that calls the real curl (without any `.curlrc`)
- * and checks the answer: a 2xx, or exactly the status a `# → HTTP 422 …` comment line right above the command
- * documents. Each call is recorded, so a test can check that every curl command of the file ran.
+ * replaced by the test stack's, and `curl` is a shell function (`readme-example-curl.bash`) that calls the real
+ * curl (without any `.curlrc`) and checks the answer: a 2xx, or exactly the status that a `# → HTTP 422 …`
+ * comment line above the command documents. Each call is recorded, so a test can check that every curl command
+ * of the file ran.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -262,8 +263,9 @@ export async function runExampleBlocks(blocks: readonly FencedBlock[], options: 
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    // Decoded per stream, so an emoji split across two chunks is not mangled.
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
     const timeoutMs = options.timeoutMs ?? 120_000;
     const deadline = setTimeout(() => {
       output += `\nREADME examples still running after ${timeoutMs} ms: killed`;
