@@ -109,21 +109,25 @@ export function createGraphApiClient(options: GraphApiClientOptions): GraphApiCl
   };
 }
 
-function checkBaseUrl(baseUrl: string): string {
+/**
+ * `baseUrl` without trailing slashes, after checking it is an http(s) URL without credentials, query or fragment.
+ * @throws TypeError naming `what` and the problem.
+ */
+export function checkBaseUrl(baseUrl: string, what = 'createGraphApiClient'): string {
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new TypeError('createGraphApiClient: baseUrl must be an absolute http(s) URL such as https://graph.facebook.com');
+    throw new TypeError(`${what}: baseUrl must be an absolute http(s) URL such as https://graph.facebook.com`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(`createGraphApiClient: baseUrl must use http or https, not ${url.protocol.replace(/:$/, '')}`);
+    throw new TypeError(`${what}: baseUrl must use http or https, not ${url.protocol.replace(/:$/, '')}`);
   }
   if (url.username !== '' || url.password !== '') {
-    throw new TypeError('createGraphApiClient: baseUrl must not carry credentials; the access token is sent as a bearer header');
+    throw new TypeError(`${what}: baseUrl must not carry credentials; the access token is sent as a bearer header`);
   }
   if (url.search !== '' || url.hash !== '') {
-    throw new TypeError('createGraphApiClient: baseUrl must not have a query string or a fragment');
+    throw new TypeError(`${what}: baseUrl must not have a query string or a fragment`);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
