@@ -96,7 +96,9 @@ type Refusal = Extract<PolicyDecision, { allowed: false }>;
  * 3. **Templates**, checked from facts about the request itself to facts about the recipient to facts
  *    about time, so the reason names the first thing the caller has to change:
  *    1. `template_unknown`: no template of that name and language is known;
- *    2. `template_not_approved`: its status is not `APPROVED`;
+ *    2. its status is not `APPROVED`: `template_paused` (Meta error 132015; the message says until when, when
+ *       Meta's pause has a known length), `template_disabled` (132016), `template_not_approved` for any other
+ *       status (pending, rejected, in appeal, archived…);
  *    3. `invalid_request`: the parameters do not fit what the template is known to take (header count,
  *       body count or names, button indexes, positional versus named);
  *    4. the category is the template's (the caller's hint is ignored, and reported when it differs);
@@ -137,9 +139,8 @@ export function decideSend(input: PolicyInput): PolicyDecision {
   if (template === undefined) {
     return refuse('template_unknown', `${label} is not known for this business account: create it, or sync templates, before sending it.`);
   }
-  if (template.status !== 'APPROVED') {
-    return refuse('template_not_approved', `${label} has status ${template.status}: only APPROVED templates can be sent.`);
-  }
+  const statusRefusal = checkTemplateStatus(label, template);
+  if (statusRefusal !== undefined) return statusRefusal;
   const parameterProblem = checkParameters(message, template);
   if (parameterProblem !== undefined) return refuse('invalid_request', `${label} ${parameterProblem}.`);
 
@@ -274,12 +275,39 @@ function checkParameters(message: TemplateMessage, template: TemplateInfo): stri
 
   if (expected.buttons !== undefined) {
     const want = [...new Set(expected.buttons)].sort((a, b) => a - b);
-    const given = [...new Set((components.buttons ?? []).map((b) => b.index))].sort((a, b) => a - b);
+    const optional = new Set(expected.optionalButtons ?? []);
+    const givenAll = [...new Set((components.buttons ?? []).map((b) => b.index))].sort((a, b) => a - b);
+    // A quick reply's payload or a flow's token may be given or left out; every other button must match exactly.
+    const given = givenAll.filter((index) => !optional.has(index) || want.includes(index));
     if (want.length !== given.length || want.some((index, i) => index !== given[i])) {
-      return `buttons take parameters at ${indexList(want)}, the request gives ${indexList(given)}`;
+      const mayAlso = optional.size === 0 ? '' : ` (and may give ${indexList([...optional].sort((a, b) => a - b))})`;
+      return `buttons take parameters at ${indexList(want)}${mayAlso}, the request gives ${indexList(givenAll)}`;
     }
   }
   return undefined;
+}
+
+/**
+ * Why a template's status keeps it from being sent, or `undefined` when it is `APPROVED`
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-pausing).
+ */
+function checkTemplateStatus(label: string, template: TemplateInfo): Refusal | undefined {
+  const status = template.status;
+  if (status === 'APPROVED') return undefined;
+  if (status === 'PAUSED') {
+    const until = template.pause?.until;
+    const when =
+      until !== undefined
+        ? `until about ${until} (Meta unpauses it then)`
+        : template.pause?.since !== undefined
+          ? `since ${template.pause.since}, with no end Meta announced (it ends when Meta unpauses it, or an unpause is requested)`
+          : 'for now';
+    return refuse('template_paused', `${label} has status PAUSED: Meta paused it for low quality ${when}, and refuses it meanwhile (error 132015).`);
+  }
+  if (status === 'DISABLED') {
+    return refuse('template_disabled', `${label} has status DISABLED: Meta disabled it for low quality and refuses it (error 132016); create a new template or appeal.`);
+  }
+  return refuse('template_not_approved', `${label} has status ${status}: only APPROVED templates can be sent.`);
 }
 
 function plural(count: number, word: string): string {

@@ -22,12 +22,17 @@ export interface TemplateInfo {
    * - `header`: how many header parameters (0, or 1 for a variable text or a media/location header);
    * - `body`: how many positional parameters, or the names of the named ones;
    * - `buttons`: the indexes of the buttons that take a parameter (dynamic URL, copy code, quick-reply payload, flow).
+   * - `optionalButtons`: indexes of buttons whose parameter the request may give or leave out (a quick reply's
+   *   payload, a flow's token); a request giving one is not refused for it.
    */
   readonly parameters?: {
     readonly header?: number;
     readonly body?: number | readonly string[];
     readonly buttons?: readonly number[];
+    readonly optionalButtons?: readonly number[];
   };
+  /** For a PAUSED template, when Meta said it paused it and, when its pause has a known length, when it ends (ISO 8601). */
+  readonly pause?: { readonly since: string; readonly until?: string };
   /**
    * The WhatsApp Business Account the template belongs to. Left out, the entry serves every account
    * (a deployment with a single account, or templates copied to every account under one name).

@@ -9,7 +9,7 @@ export const SendRejectionReason = [
   'invalid_request',
   /** Free-form message outside the 24 h customer service window: send a template (Meta error 131047). */
   'window_closed',
-  /** The template exists but is not APPROVED for that language (pending, rejected, paused, disabled…). */
+  /** The template exists but is not APPROVED for that language (pending, rejected, in appeal, archived…; paused and disabled have their own codes). */
   'template_not_approved',
   /** No template of that name and language is known for the business account. */
   'template_unknown',
@@ -27,6 +27,10 @@ export const SendRejectionReason = [
   'recipient_unknown',
   /** The idempotency key was already used for a different request body. */
   'duplicate',
+  /** The template is PAUSED for low quality (Meta error 132015); the message says until when, when known. */
+  'template_paused',
+  /** The template is DISABLED for low quality (Meta error 132016). */
+  'template_disabled',
 ] as const;
 export type SendRejectionReason = (typeof SendRejectionReason)[number];
 

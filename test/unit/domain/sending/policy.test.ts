@@ -132,10 +132,38 @@ describe('decideSend: templates', () => {
     expect(decision.message).toContain('"nope" (en_US)');
   });
 
-  it.each(['PAUSED', 'PENDING', 'REJECTED', 'DISABLED'])('refuses a %s template as template_not_approved, naming the status', (status) => {
-    const decision = refusal(sendTemplate({ ...SHIPPED, status }));
-    expect(decision.reason).toBe('template_not_approved');
-    expect(decision.message).toContain(status);
+  it.each(['PENDING', 'REJECTED', 'IN_APPEAL', 'ARCHIVED', 'PENDING_DELETION', 'DELETED', 'LIMIT_EXCEEDED', 'SOMETHING_NEW'])(
+    'refuses a %s template as template_not_approved, naming the status',
+    (status) => {
+      const decision = refusal(sendTemplate({ ...SHIPPED, status }));
+      expect(decision.reason).toBe('template_not_approved');
+      expect(decision.message).toContain(`has status ${status}`);
+    },
+  );
+
+  it('refuses a PAUSED template as template_paused, saying until when Meta pauses it', () => {
+    const decision = refusal(sendTemplate({ ...SHIPPED, status: 'PAUSED', pause: { since: '2026-11-21T08:00:00.000Z', until: '2026-11-21T11:00:00.000Z' } }));
+    expect(decision.reason).toBe('template_paused');
+    expect(decision.message).toContain('has status PAUSED');
+    expect(decision.message).toContain('until about 2026-11-21T11:00:00.000Z');
+    expect(decision.message).toContain('132015');
+  });
+
+  it('refuses a PAUSED template whose pause has no known end, saying since when', () => {
+    const sinceOnly = refusal(sendTemplate({ ...SHIPPED, status: 'PAUSED', pause: { since: '2026-11-21T08:00:00.000Z' } }));
+    expect(sinceOnly.reason).toBe('template_paused');
+    expect(sinceOnly.message).toContain('since 2026-11-21T08:00:00.000Z');
+    expect(sinceOnly.message).not.toContain('until about');
+    const unknown = refusal(sendTemplate({ ...SHIPPED, status: 'PAUSED' }));
+    expect(unknown.reason).toBe('template_paused');
+    expect(unknown.message).toContain('has status PAUSED');
+  });
+
+  it('refuses a DISABLED template as template_disabled, naming the status', () => {
+    const decision = refusal(sendTemplate({ ...SHIPPED, status: 'DISABLED' }));
+    expect(decision.reason).toBe('template_disabled');
+    expect(decision.message).toContain('has status DISABLED');
+    expect(decision.message).toContain('132016');
   });
 
   it('allows an approved utility template outside the window on the priority lane', () => {
@@ -262,7 +290,19 @@ describe('decideSend: template parameters', () => {
 
   it('reports a non-approved status before a parameter mismatch', () => {
     const decision = refusal(sendTemplate({ ...positional, status: 'PAUSED' }, {}, { body: [{ type: 'text', text: 'x' }] }));
-    expect(decision.reason).toBe('template_not_approved');
+    expect(decision.reason).toBe('template_paused');
+    expect(refusal(sendTemplate({ ...positional, status: 'REJECTED' }, {}, { body: [{ type: 'text', text: 'x' }] })).reason).toBe('template_not_approved');
+  });
+
+  it('lets a request give or leave out an optional button parameter (quick reply payload), but no other extra one', () => {
+    const withQuickReply: TemplateInfo = { ...SHIPPED, parameters: { body: 0, buttons: [1], optionalButtons: [0] } };
+    const code = { subType: 'copy_code', index: 1, couponCode: 'ÉTÉ25' } as const;
+    expect(sendTemplate(withQuickReply, {}, { buttons: [code] }).allowed).toBe(true);
+    expect(sendTemplate(withQuickReply, {}, { buttons: [{ subType: 'quick_reply', index: 0, payload: 'stop_promos 🛑' }, code] }).allowed).toBe(true);
+    const missing = refusal(sendTemplate(withQuickReply, {}, { buttons: [{ subType: 'quick_reply', index: 0, payload: 'x' }] }));
+    expect(missing.message).toContain('buttons take parameters at index 1 (and may give index 0), the request gives index 0');
+    const extra = refusal(sendTemplate(withQuickReply, {}, { buttons: [code, { subType: 'url', index: 2, text: 'x' }] }));
+    expect(extra.message).toContain('the request gives index 1, 2');
   });
 });
 
