@@ -1,8 +1,10 @@
+import { changeCapability, changePhoneQuality, restrictAccount } from './account-control.js';
 import { ControlInputError } from './control-input.js';
 import { actAsCustomer, setMarketingPreference } from './customer-actions.js';
 import { parseFaultSpecs } from './faults.js';
 import type { JsonParse } from './http.js';
 import type { SandboxState } from './state.js';
+import { changeTemplateCategory, changeTemplateComponents, changeTemplateQuality, reviewTemplate } from './template-control.js';
 import { parseTemplateDefs } from './templates.js';
 
 /**
@@ -81,6 +83,23 @@ const ROUTES: readonly Route[] = [
     params: [],
     handler: (state, _params, body) => ok({ templates: state.templates.upsert(parseTemplateDefs(body())) }),
   },
+  { method: 'POST', pattern: /^\/_sandbox\/templates\/review$/, params: [], handler: async (state, _p, body) => ok(await reviewTemplate(state, body())) },
+  { method: 'POST', pattern: /^\/_sandbox\/templates\/quality$/, params: [], handler: async (state, _p, body) => ok(await changeTemplateQuality(state, body())) },
+  { method: 'POST', pattern: /^\/_sandbox\/templates\/category$/, params: [], handler: async (state, _p, body) => ok(await changeTemplateCategory(state, body())) },
+  {
+    method: 'POST',
+    pattern: /^\/_sandbox\/templates\/components$/,
+    params: [],
+    handler: async (state, _p, body) => ok(await changeTemplateComponents(state, body())),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/_sandbox\/phone-numbers\/([^/]+)\/quality$/,
+    params: ['phoneNumberId'],
+    handler: async (state, params, body) => ok(await changePhoneQuality(state, params['phoneNumberId']!, body())),
+  },
+  { method: 'POST', pattern: /^\/_sandbox\/account\/capability$/, params: [], handler: async (state, _p, body) => ok(await changeCapability(state, body())) },
+  { method: 'POST', pattern: /^\/_sandbox\/account\/restriction$/, params: [], handler: async (state, _p, body) => ok(await restrictAccount(state, body())) },
   { method: 'GET', pattern: /^\/_sandbox\/messages$/, params: [], handler: (state) => ok({ messages: state.lifecycle.messages() }) },
   { method: 'GET', pattern: /^\/_sandbox\/webhooks$/, params: [], handler: (state) => ok({ deliveries: state.dispatcher.deliveries() }) },
 ];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { parseControlInput } from './control-input.js';
-import type { ActiveFault, FaultKind, FaultSpec } from './types.js';
+import { SEND_FAULT_KINDS, TEMPLATE_LIST_FAULT_KINDS, type ActiveFault, type FaultKind, type FaultSpec } from './types.js';
 
 /**
  * Injected failures for message sends (not mark-as-read), applied in the order they were set:
@@ -10,7 +10,10 @@ import type { ActiveFault, FaultKind, FaultSpec } from './types.js';
  * - `pair_rate`: HTTP 400, code 131056; not accepted;
  * - `timeout`: the send is processed normally (accepted, statuses follow), but the answer is held for
  *   `holdMs`, longer than a client's timeout: the "outcome unknown" case.
- * A fault lasts for `count` sends and/or `durationMs` of sandbox time; with neither, one send.
+ * and for template listings (`GET /{waba-id}/message_templates`), Meta's Business Use Case rate limits
+ * (https://developers.facebook.com/docs/graph-api/overview/rate-limiting#whatsapp-business-management-api):
+ * - `app_rate_limit`: HTTP 400, code 4; `waba_rate_limit`: HTTP 400, code 80007.
+ * A fault lasts for `count` requests of its kind and/or `durationMs` of sandbox time; with neither, one request.
  */
 export class FaultInjector {
   private faults: Array<{ id: number; kind: FaultKind; remaining: number | null; until: number | null; holdMs: number }> = [];
@@ -44,9 +47,9 @@ export class FaultInjector {
     return this.faults.map((f) => ({ ...f }));
   }
 
-  /** The fault that applies to the send arriving now, consuming one use of it. */
-  take(): ActiveFault | undefined {
-    const fault = this.active()[0];
+  /** The fault among `kinds` that applies to the request arriving now, consuming one use of it. */
+  take(kinds: readonly FaultKind[]): ActiveFault | undefined {
+    const fault = this.active().find((f) => kinds.includes(f.kind));
     if (fault === undefined) return undefined;
     const stored = this.faults.find((f) => f.id === fault.id)!;
     if (stored.remaining !== null) stored.remaining -= 1;
@@ -55,7 +58,7 @@ export class FaultInjector {
 }
 
 const FaultSpecSchema = z.strictObject({
-  kind: z.enum(['http500', 'timeout', 'throttle', 'pair_rate']),
+  kind: z.enum([...SEND_FAULT_KINDS, ...TEMPLATE_LIST_FAULT_KINDS]),
   count: z.number().int().min(1).optional(),
   durationMs: z.number().int().min(1).optional(),
   holdMs: z.number().int().min(0).max(600_000).optional(),

@@ -1,3 +1,4 @@
+import { limitTier } from './account.js';
 import type { Customer } from './customers.js';
 import {
   GraphApiError,
@@ -13,7 +14,8 @@ import { newWamid } from './identity.js';
 import { pricingFor } from './pricing.js';
 import type { AsyncFailureCode } from './status-lifecycle.js';
 import { GRAPH_VERSION_PATTERN, type SandboxState } from './state.js';
-import type { FaultKind, MessageCategory, PhoneNumberDef, TemplateRecord } from './types.js';
+import { handleTemplateManagement } from './template-management.js';
+import { SEND_FAULT_KINDS, type FaultKind, type MessageCategory, type PhoneNumberDef, type TemplateRecord } from './types.js';
 import { isObject } from './validation/params.js';
 import { validateSendRequest, type MarkReadRequest, type MessageRequest } from './validation/message.js';
 
@@ -37,10 +39,13 @@ export interface GraphRequest {
   readonly query: URLSearchParams;
   readonly authorization: string | undefined;
   readonly body: JsonParse | undefined;
+  /** `http://host:port` as the client addressed the sandbox: the base of `paging.next` links. */
+  readonly origin?: string;
 }
 
 /**
- * `POST /{version}/{phoneNumberId}/messages` (and `GET /{version}/{phoneNumberId}`), checked in Meta's order:
+ * `POST /{version}/{phoneNumberId}/messages` (and `GET /{version}/{phoneNumberId}`, and the WABA's
+ * `/{version}/{waba-id}/message_templates`, see template-management.ts), checked in Meta's order:
  * path and version (2500), access token (190, HTTP 401), phone number id (100 / subcode 33), injected faults,
  * payload (100 / 131008 / 131009), recipient, template (132xxx), window (131047 when enforced synchronously),
  * throughput (130429), pair rate (131056). An accepted message gets its statuses scheduled.
@@ -52,6 +57,7 @@ export function handleGraphRequest(state: SandboxState, request: GraphRequest): 
     return fromError(unknownPathError(request.path));
   }
   if (!authorised(state, request)) return fromError(invalidTokenError());
+  if (segments.length === 3 && segments[2] === 'message_templates') return handleTemplateManagement(state, request, version, segments[1]!);
 
   const phoneNumberId = segments[1]!;
   const number = state.number(phoneNumberId);
@@ -65,10 +71,11 @@ export function handleGraphRequest(state: SandboxState, request: GraphRequest): 
         verified_name: 'Relais Sandbox',
         display_phone_number: number.displayPhoneNumber,
         id: number.id,
-        quality_rating: 'GREEN',
+        quality_rating: state.account.qualityOf(number.id),
         code_verification_status: 'VERIFIED',
         platform_type: 'CLOUD_API',
-        throughput: { level: 'STANDARD' },
+        throughput: { level: state.account.throughputOf(number.id) },
+        whatsapp_business_manager_messaging_limit: limitTier(state.account.messagingLimit),
       },
     };
   }
@@ -81,7 +88,7 @@ export function handleGraphRequest(state: SandboxState, request: GraphRequest): 
 function handleMessages(state: SandboxState, number: PhoneNumberDef, body: JsonParse | undefined): GraphResult {
   if (body === undefined || !body.ok) return fromError(whatsappError(100, 'The request body is not valid JSON.'));
   const isMarkRead = isObject(body.value) && body.value['status'] !== undefined;
-  const fault = isMarkRead ? undefined : state.faults.take();
+  const fault = isMarkRead ? undefined : state.faults.take(SEND_FAULT_KINDS);
   if (fault !== undefined && fault.kind !== 'timeout') {
     const error = fault.kind === 'http500' ? standardError(131000) : fault.kind === 'throttle' ? standardError(130429) : standardError(131056);
     return { ...fromError(error), fault: fault.kind };
@@ -189,7 +196,7 @@ function authorised(state: SandboxState, request: GraphRequest): boolean {
   return token === state.config.accessToken;
 }
 
-function fromError(error: GraphApiError): GraphResult {
+export function fromError(error: GraphApiError): GraphResult {
   const fbtraceId = newFbtraceId();
   return { status: error.httpStatus, code: error.code, body: error.toBody(fbtraceId), headers: { ...error.extraHeaders, 'x-fb-trace-id': fbtraceId } };
 }

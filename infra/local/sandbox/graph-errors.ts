@@ -48,6 +48,9 @@ export interface GraphErrorBody {
     readonly code: number;
     readonly error_subcode?: number;
     readonly error_data?: { readonly messaging_product: 'whatsapp'; readonly details: string };
+    readonly is_transient?: boolean;
+    readonly error_user_title?: string;
+    readonly error_user_msg?: string;
     readonly fbtrace_id: string;
   };
 }
@@ -60,6 +63,10 @@ export class GraphApiError extends Error {
   readonly type: string;
   readonly subcode: number | undefined;
   readonly extraHeaders: Readonly<Record<string, string>>;
+  /** Graph's `is_transient`, `error_user_title` and `error_user_msg`, which template management errors carry. */
+  readonly isTransient: boolean | undefined;
+  readonly userTitle: string | undefined;
+  readonly userMessage: string | undefined;
 
   constructor(init: {
     httpStatus: number;
@@ -69,6 +76,9 @@ export class GraphApiError extends Error {
     type?: string;
     subcode?: number;
     extraHeaders?: Record<string, string>;
+    isTransient?: boolean;
+    userTitle?: string;
+    userMessage?: string;
   }) {
     super(init.message);
     this.name = 'GraphApiError';
@@ -78,6 +88,9 @@ export class GraphApiError extends Error {
     this.type = init.type ?? 'OAuthException';
     this.subcode = init.subcode;
     this.extraHeaders = init.extraHeaders ?? {};
+    this.isTransient = init.isTransient;
+    this.userTitle = init.userTitle;
+    this.userMessage = init.userMessage;
   }
 
   toBody(fbtraceId: string): GraphErrorBody {
@@ -88,6 +101,9 @@ export class GraphApiError extends Error {
         code: this.code,
         ...(this.subcode === undefined ? {} : { error_subcode: this.subcode }),
         ...(this.details === undefined ? {} : { error_data: { messaging_product: 'whatsapp' as const, details: this.details } }),
+        ...(this.isTransient === undefined ? {} : { is_transient: this.isTransient }),
+        ...(this.userTitle === undefined ? {} : { error_user_title: this.userTitle }),
+        ...(this.userMessage === undefined ? {} : { error_user_msg: this.userMessage }),
         fbtrace_id: fbtraceId,
       },
     };
@@ -131,6 +147,37 @@ export function unknownObjectError(method: string, objectId: string): GraphApiEr
 
 export function unknownPathError(path: string): GraphApiError {
   return new GraphApiError({ httpStatus: 400, code: 2500, message: `Unknown path components: ${path}` });
+}
+
+/**
+ * A Graph parameter error (`(#100) …`), as Graph words a missing or malformed parameter of a management
+ * endpoint: no `error_data`, no subcode.
+ */
+export function parameterError(message: string): GraphApiError {
+  return new GraphApiError({ httpStatus: 400, code: 100, message: `(#100) ${message}` });
+}
+
+/**
+ * A refusal of a template's content, as `POST /{waba-id}/message_templates` answers it: code 100
+ * `Invalid parameter` with a subcode and the user-facing title and text
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/overview).
+ */
+export function templateContentError(subcode: number, userTitle: string, userMessage: string): GraphApiError {
+  return new GraphApiError({ httpStatus: 400, code: 100, subcode, message: 'Invalid parameter', isTransient: false, userTitle, userMessage });
+}
+
+/**
+ * Business Use Case rate limits of the WhatsApp Business Management API
+ * (https://developers.facebook.com/docs/graph-api/overview/rate-limiting#whatsapp-business-management-api):
+ * code 4 when the app's request budget is spent, 80007 when the WABA's is. Both are HTTP 400 and transient.
+ */
+export function rateLimitError(code: 4 | 80007): GraphApiError {
+  const message =
+    code === 4
+      ? '(#4) Application request limit reached'
+      : '(#80007) There have been too many calls to this WhatsApp Business account. Wait a bit and try again. ' +
+        'For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.';
+  return new GraphApiError({ httpStatus: 400, code, message, isTransient: true });
 }
 
 /** The `errors[]` item of a failed status webhook. */

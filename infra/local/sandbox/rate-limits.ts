@@ -49,12 +49,20 @@ export type RateVerdict = 'ok' | 'throughput' | 'pair_rate';
 export class RateLimiter {
   private readonly throughput = new Map<string, TokenBucket>();
   private readonly pairs = new Map<string, TokenBucket>();
+  private readonly perNumber = new Map<string, number>();
 
   constructor(private readonly config: RateLimitConfig) {}
 
+  /** Sets one number's throughput (a throughput upgrade to 1,000 mps); its bucket starts afresh. */
+  setThroughput(phoneNumberId: string, perSecond: number): void {
+    this.perNumber.set(phoneNumberId, perSecond);
+    this.throughput.delete(phoneNumberId);
+  }
+
   /** Takes one token from the number's bucket and one from the pair's, or neither. */
   take(phoneNumberId: string, customerKey: string, now: number): RateVerdict {
-    const numberBucket = this.bucket(this.throughput, phoneNumberId, now, this.config.throughputPerSecond, this.config.throughputPerSecond / 1000);
+    const perSecond = this.perNumber.get(phoneNumberId) ?? this.config.throughputPerSecond;
+    const numberBucket = this.bucket(this.throughput, phoneNumberId, now, perSecond, perSecond / 1000);
     if (!numberBucket.tryTake(now)) return 'throughput';
     const { perSeconds, burst } = this.config.pairRate;
     const pairBucket = this.bucket(this.pairs, `${phoneNumberId}|${customerKey}`, now, burst, 1 / (perSeconds * 1000));

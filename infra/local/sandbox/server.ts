@@ -104,6 +104,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       query: url.searchParams,
       authorization: req.headers.authorization,
       body,
+      ...(req.headers.host === undefined ? {} : { origin: `http://${req.headers.host}` }),
     });
     state.logRequest(logEntry(method, url.pathname, receivedAt, body, result));
     if (result.holdMs !== undefined && result.holdMs > 0) {

@@ -1,3 +1,4 @@
+import { AccountState } from './account.js';
 import { CustomerDirectory } from './customers.js';
 import { FaultInjector } from './faults.js';
 import { RateLimiter } from './rate-limits.js';
@@ -47,6 +48,7 @@ export class SandboxState {
   readonly templates: TemplateRegistry;
   readonly customers: CustomerDirectory;
   readonly windows = new WindowTracker();
+  readonly account = new AccountState();
   readonly limiter: RateLimiter;
   readonly faults: FaultInjector;
   readonly dispatcher: WebhookDispatcher;
@@ -60,7 +62,7 @@ export class SandboxState {
     const config = resolveConfig(options);
     this.config = config;
     this.clock = options.clock ?? Date.now;
-    this.templates = new TemplateRegistry(options.templates ?? []);
+    this.templates = new TemplateRegistry(this.clock, options.templates ?? []);
     this.customers = new CustomerDirectory(config.businessAccountId, new Set(options.undeliverable ?? []));
     this.limiter = new RateLimiter({
       throughputPerSecond: positive(options.throughputPerSecond ?? DEFAULTS.throughputPerSecond, 'throughputPerSecond'),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseControlInput } from './control-input.js';
 import { whatsappError, type GraphApiError } from './graph-errors.js';
 import { newNumericId } from './identity.js';
+import { synthesiseMetaComponents } from './template-components.js';
 import {
   MEDIA_HEADER_FORMATS,
   TEMPLATE_BUTTON_TYPES,
@@ -25,29 +26,49 @@ import type { TemplateComponentSend, TemplateParameterSend, TemplateSend } from 
 export class TemplateRegistry {
   private readonly byKey = new Map<string, TemplateRecord>();
 
-  constructor(initial: readonly TemplateDef[] = []) {
+  constructor(
+    private readonly clock: () => number,
+    initial: readonly TemplateDef[] = [],
+  ) {
     this.upsert(initial);
   }
 
+  /** Registers definitions from `/_sandbox/templates`; a template that exists keeps its id, quality and pause count. */
   upsert(defs: readonly TemplateDef[]): TemplateRecord[] {
     return defs.map((def) => {
       const existing = this.byKey.get(registryKey(def.name, def.language));
-      const record: TemplateRecord = {
+      const parameterFormat = def.parameterFormat ?? 'positional';
+      const components = def.components ?? {};
+      const status = def.status ?? 'APPROVED';
+      return this.put({
         id: def.id ?? existing?.id ?? newNumericId(15),
         name: def.name,
         language: def.language,
         category: def.category,
-        status: def.status ?? 'APPROVED',
-        parameterFormat: def.parameterFormat ?? 'positional',
-        components: def.components ?? {},
-      };
-      this.byKey.set(registryKey(def.name, def.language), record);
-      return record;
+        status,
+        parameterFormat,
+        components,
+        metaComponents: synthesiseMetaComponents(parameterFormat, components),
+        qualityScore: existing?.qualityScore ?? { score: 'UNKNOWN', date: Math.floor(this.clock() / 1000) },
+        pauses: existing?.pauses ?? (status === 'PAUSED' ? 1 : 0),
+      });
     });
   }
 
+  /** Stores a record as it is (creation through the Graph API, review, quality and category changes). */
+  put(record: TemplateRecord): TemplateRecord {
+    this.byKey.set(registryKey(record.name, record.language), record);
+    return record;
+  }
+
+  /** Removes one template; true when it existed. */
+  remove(name: string, language: string): boolean {
+    return this.byKey.delete(registryKey(name, language));
+  }
+
+  /** Sorted by name, then language: the order listings page through. */
   list(): TemplateRecord[] {
-    return [...this.byKey.values()].sort((a, b) => a.name.localeCompare(b.name) || a.language.localeCompare(b.language));
+    return [...this.byKey.values()].sort((a, b) => compareKeys(a, b));
   }
 
   find(name: string, language: string): TemplateRecord | undefined {
@@ -68,6 +89,13 @@ export class TemplateRegistry {
     checkComponents(record, send);
     return record;
   }
+}
+
+/** The listing order: by name, then language, compared as code points so cursors are stable. */
+export function compareKeys(a: { name: string; language: string }, b: { name: string; language: string }): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  if (a.language !== b.language) return a.language < b.language ? -1 : 1;
+  return 0;
 }
 
 function registryKey(name: string, language: string): string {

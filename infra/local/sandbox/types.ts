@@ -64,6 +64,13 @@ export interface TemplateDef {
   readonly id?: string;
 }
 
+/** Meta's template quality scores (https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-quality). */
+export const TEMPLATE_QUALITY_SCORES = ['GREEN', 'YELLOW', 'RED', 'UNKNOWN'] as const;
+export type TemplateQualityScore = (typeof TEMPLATE_QUALITY_SCORES)[number];
+
+/** One component as Meta's `message_templates` endpoints spell it (`{type: "BODY", text, example}`, …). */
+export type MetaTemplateComponent = Readonly<Record<string, unknown>>;
+
 /** A registered template, with the defaults filled in. */
 export interface TemplateRecord {
   readonly id: string;
@@ -72,11 +79,24 @@ export interface TemplateRecord {
   readonly category: TemplateCategory;
   readonly status: TemplateStatus;
   readonly parameterFormat: 'positional' | 'named';
+  /** What a send must supply, per component: the checks of `POST /{phoneNumberId}/messages`. */
   readonly components: {
     readonly header?: TemplateHeaderDef;
     readonly body?: number | readonly string[];
     readonly buttons?: readonly TemplateButtonDef[];
   };
+  /** The components as `GET /{waba-id}/message_templates` returns them: as created, or made up from `components`. */
+  readonly metaComponents: readonly MetaTemplateComponent[];
+  /** `date` in unix seconds. New templates start `UNKNOWN`. */
+  readonly qualityScore: { readonly score: TemplateQualityScore; readonly date: number };
+  /** Set while the template is REJECTED. */
+  readonly rejectedReason?: string;
+  /** Set once Meta changed the category (`template_category_update`, completed). */
+  readonly previousCategory?: TemplateCategory;
+  /** Set while a re-categorisation is announced (`template_category_update`, impending). */
+  readonly correctCategory?: TemplateCategory;
+  /** Times the template was paused, which picks FIRST_PAUSE or SECOND_PAUSE. */
+  readonly pauses: number;
 }
 
 export interface PhoneNumberDef {
@@ -147,11 +167,15 @@ export interface SandboxOptions {
   readonly clock?: () => number;
 }
 
-export type FaultKind = 'http500' | 'timeout' | 'throttle' | 'pair_rate';
+/** Faults of message sends. */
+export const SEND_FAULT_KINDS = ['http500', 'timeout', 'throttle', 'pair_rate'] as const;
+/** Faults of `GET /{waba-id}/message_templates`: Meta's Business Use Case rate limits, code 4 (app) and 80007 (WABA). */
+export const TEMPLATE_LIST_FAULT_KINDS = ['app_rate_limit', 'waba_rate_limit'] as const;
+export type FaultKind = (typeof SEND_FAULT_KINDS)[number] | (typeof TEMPLATE_LIST_FAULT_KINDS)[number];
 
 export interface FaultSpec {
   readonly kind: FaultKind;
-  /** Number of sends the fault applies to. @default 1 when `durationMs` is absent, else unlimited */
+  /** Number of requests (sends, or template listings for the rate-limit kinds) the fault applies to. @default 1 when `durationMs` is absent, else unlimited */
   readonly count?: number;
   /** The fault applies for this long (sandbox clock) from when it is set. */
   readonly durationMs?: number;

@@ -37,6 +37,15 @@ function envelope(businessAccountId: string, field: string, value: Record<string
   };
 }
 
+/**
+ * A WABA-level change (template, quality, capability and account fields): no `metadata`, routed on
+ * `entry[].id`, with `entry[].time` in unix seconds
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview).
+ */
+export function wabaFieldWebhook(businessAccountId: string, field: string, value: Record<string, unknown>, at: number): WebhookBody {
+  return envelope(businessAccountId, field, value, unixSeconds(at));
+}
+
 /** A customer's message: `contacts[]` plus one `messages[]` item whose body sits under its type. */
 export function inboundMessageWebhook(init: {
   businessAccountId: string;

@@ -120,7 +120,18 @@ describe('sandbox control API', () => {
 
     expect(created.status).toBe(200);
     expect(listed.json['templates']).toEqual([
-      { id: expect.stringMatching(/^\d+$/), name: 'order_ready', language: 'en_US', category: 'UTILITY', status: 'APPROVED', parameterFormat: 'positional', components: { body: 1 } },
+      {
+        id: expect.stringMatching(/^\d+$/),
+        name: 'order_ready',
+        language: 'en_US',
+        category: 'UTILITY',
+        status: 'APPROVED',
+        parameterFormat: 'positional',
+        components: { body: 1 },
+        metaComponents: [{ type: 'BODY', text: 'Hello, {{1}} is ready.', example: { body_text: [['example 1']] } }],
+        qualityScore: { score: 'UNKNOWN', date: expect.any(Number) },
+        pauses: 0,
+      },
     ]);
     expect(sent).toBe(200);
   });
