@@ -1,6 +1,7 @@
 import type { AwsUsageSnapshot } from './aws-usage.js';
 import type { CpuUse } from './cpu.js';
 import { fmt, type CostModel } from './cost-model.js';
+import type { Inversions } from './findings.js';
 import type { SendRunResult } from './send-scenario.js';
 import type { WebhookLoadResult } from './webhook-load.js';
 
@@ -46,7 +47,9 @@ export interface BenchReport {
   readonly machine: MachineFacts;
   readonly webhook?: WebhookPhase;
   readonly send: readonly SendPhase[];
-  readonly problems: readonly string[];
+  /** Outcomes Relais does not promise: each one is worth looking into (see findings.ts). */
+  readonly findings: readonly string[];
+  /** What the figures need read with them: expected, documented behaviour seen in this run, then general notes. */
   readonly caveats: readonly string[];
 }
 
@@ -132,8 +135,9 @@ export function renderReport(report: BenchReport): string {
             row('errors 130429 (throughput)', (p) => String(p.result.errorsByCode['130429'] ?? 0)),
             row('errors 131056 (pair rate)', (p) => String(p.result.errorsByCode['131056'] ?? 0)),
             row('other sandbox errors', (p) => otherErrors(p.result.errorsByCode)),
-            row('order violations (recipients affected)', (p) => `${p.result.orderViolations} (${p.result.recipientsWithOrderViolations})`),
-            row('order violations already on the FIFO lane', (p) => (p.result.enqueueOrderViolations === undefined ? 'n/a' : String(p.result.enqueueOrderViolations))),
+            row('out of order at the sandbox (recipients)', (p) => inversionsText(p.result.order.requestedToSent)),
+            row('  already when Relais accepted them', (p) => inversionsText(p.result.order.requestedToAccepted)),
+            row('  by Relais, after accepting them', (p) => inversionsText(p.result.order.acceptedToSent)),
             row('duplicates at the sandbox', (p) => String(p.result.duplicates)),
             row('put → accepted p50 / p90 / p99 ms', (p) => `${ms(p.result.latencyMs.p50)} / ${ms(p.result.latencyMs.p90)} / ${ms(p.result.latencyMs.p99)}`),
             row('unloaded probe p50 / p99 ms (n)', (p) => `${ms(p.result.probe.latencyMs.p50)} / ${ms(p.result.probe.latencyMs.p99)} (${p.result.probe.accepted}/${p.result.probe.sent})`),
@@ -157,14 +161,19 @@ export function renderReport(report: BenchReport): string {
     else renderCosts(out, costed);
   }
 
-  if (report.problems.length > 0) {
-    out.push('Problems during the run:');
-    for (const p of report.problems) out.push(`  - ${p}`);
-    out.push('');
+  if (report.findings.length === 0) out.push('Findings: none (nothing lost, doubled, refused, rate-limited or reordered by Relais).');
+  else {
+    out.push('Findings (outcomes Relais does not promise):');
+    for (const f of report.findings) out.push(`  - ${f}`);
   }
-  out.push('Caveats:');
+  out.push('');
+  out.push('Caveats (expected or documented behaviour, and how to read the figures):');
   for (const c of report.caveats) out.push(`  - ${c}`);
   return out.join('\n');
+}
+
+function inversionsText(i: Inversions | undefined): string {
+  return i === undefined ? 'n/a (--no-count)' : `${i.count} (${i.recipients})`;
 }
 
 function cpuText(cpu: CpuUse): string {

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { quietAwsSdkNodeSupportWarning } from '../../infra/local/aws-sdk-node-support.js';
 import { costModel } from './cost-model.js';
 import { cpuBetween, sampleCpu, type CpuSample } from './cpu.js';
+import { concludeRun, type Conclusions } from './findings.js';
 import { renderReport, type BenchReport, type MachineFacts, type SendPhase, type WebhookPhase } from './report.js';
 import type { SendRunOptions } from './send-scenario.js';
 import type { ChildMessage, HostRequest, ParentMessage } from './stack-host.js';
@@ -230,23 +231,26 @@ async function sendPhase(workDir: string, label: string, options: SendRunOptions
   }
 }
 
-function problemsOf(webhook: WebhookPhase | undefined, send: readonly SendPhase[]): string[] {
-  const problems: string[] = [];
-  for (const r of webhook?.runs ?? []) {
-    if (r.load.non2xx > 0 || r.load.errors > 0) problems.push(`webhook ${r.load.scenario}: ${r.load.non2xx} non-2xx answers and ${r.load.errors} connection errors`);
-  }
-  for (const s of send) {
-    const r = s.result;
-    if (r.missing > 0) problems.push(`${s.label}: ${r.missing} messages never reached the sandbox within ${r.options.acceptDeadlineMs / 1000} s`);
-    if (r.putFailures > 0) problems.push(`${s.label}: the bus refused ${r.putFailures} SendRequested entries`);
-    if (!r.idle.reached) problems.push(`${s.label}: the stack was not idle ${r.options.idleDeadlineMs / 1000} s after the sends; AWS counts miss the rest of the status processing`);
-    if (r.windows.failed > 0) problems.push(`${s.label}: ${r.windows.failed} customer messages (window openings) were not acknowledged by Relais`);
-    if (r.orderViolations > 0) problems.push(`${s.label}: ${r.orderViolations} messages reached the sandbox after a later-numbered message to the same recipient (${r.recipientsWithOrderViolations} recipients)`);
-    if (r.duplicates > 0) problems.push(`${s.label}: ${r.duplicates} messages reached the sandbox twice`);
-    const throttled = (r.errorsByCode['130429'] ?? 0) + (r.errorsByCode['131056'] ?? 0);
-    if (throttled > 0) problems.push(`${s.label}: the sandbox answered ${throttled} rate-limit errors (130429/131056)`);
-  }
-  return problems;
+function conclusionsOf(webhook: WebhookPhase | undefined, send: readonly SendPhase[], failed: unknown): Conclusions {
+  return concludeRun({
+    webhook: (webhook?.runs ?? []).map((r) => ({ scenario: r.load.scenario, non2xx: r.load.non2xx, errors: r.load.errors })),
+    send: send.map(({ label, result: r }) => ({
+      label,
+      configuredPerSecond: r.options.throughputPerSecond,
+      sustainedPerSecond: r.rate.steadyPerSecond,
+      requested: r.requested,
+      missing: r.missing,
+      acceptDeadlineSeconds: r.options.acceptDeadlineMs / 1000,
+      putFailures: r.putFailures,
+      idleReached: r.idle.reached,
+      idleDeadlineSeconds: r.options.idleDeadlineMs / 1000,
+      windowsFailed: r.windows.failed,
+      duplicates: r.duplicates,
+      rateLimitErrors: (r.errorsByCode['130429'] ?? 0) + (r.errorsByCode['131056'] ?? 0),
+      order: r.order,
+    })),
+    ...(failed === undefined ? {} : { stoppedEarly: failed instanceof Error ? failed.message : String(failed) }),
+  });
 }
 
 async function main(): Promise<void> {
@@ -272,6 +276,7 @@ async function main(): Promise<void> {
   }
 
   const finished = new Date();
+  const conclusions = conclusionsOf(webhook, send, failed);
   const report: BenchReport = {
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
@@ -280,8 +285,9 @@ async function main(): Promise<void> {
     machine,
     ...(webhook !== undefined ? { webhook } : {}),
     send,
-    problems: [...problemsOf(webhook, send), ...(failed === undefined ? [] : [`the run stopped early: ${failed instanceof Error ? failed.message : String(failed)}`])],
+    findings: conclusions.findings,
     caveats: [
+      ...conclusions.caveats,
       `Everything (load generator, handlers, fauxqs, the local bus, the sandbox, DynamoDB Local) shares this ${machine.nproc}-core machine: compare figures within one run, not across machines or runs.`,
       'The emulators are not AWS: latencies and throughput say nothing about AWS service latency; request counts and capacity units do carry over.',
       'Queue consumers are polled in process with at most 4 concurrent batches per queue (Lambda would scale further), so the maximum send rate is this machine\'s, not the design\'s.',

@@ -5,6 +5,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/emulators.js'
 import type { LocalStack } from '../../infra/local/stack.js';
 import type { RequestLogEntry } from '../../infra/local/sandbox/server.js';
 import type { AwsUsage, AwsUsageSnapshot } from './aws-usage.js';
+import { orderFigure, type OrderedMessage, type OrderFigure } from './findings.js';
 import { logSize, readLogSlice } from './events-log.js';
 import { rateOf, summarise, type LatencySummary, type RateSummary } from './stats.js';
 
@@ -50,16 +51,12 @@ export interface SendRunResult {
   readonly duplicates: number;
   readonly graphRequests: number;
   readonly errorsByCode: Readonly<Record<string, number>>;
-  readonly orderViolations: number;
-  readonly recipientsWithOrderViolations: number;
-  /** Up to ten examples: recipient index, the message number that arrived late, and the higher one before it. */
-  readonly orderViolationExamples: ReadonlyArray<{ readonly recipient: number; readonly late: number; readonly after: number }>;
   /**
-   * Order violations already present in the order the messages were put on the outbound FIFO lane (SQS
-   * sequence numbers of the request-send consumer's SendMessage calls): a violation counted here arose
-   * before the FIFO queue, in the policy-gate stage. Undefined when AWS calls were not observed.
+   * Per-recipient order, stage by stage: requested (the bench's puts) → accepted (the order the request-send
+   * consumer put the messages on the outbound FIFO lane, by SQS sequence number: Relais's acceptance) → sent (the
+   * sandbox's arrival order). Order lost before acceptance is the bus's, documented; order lost after it is Relais's.
    */
-  readonly enqueueOrderViolations: number | undefined;
+  readonly order: OrderFigure;
   readonly rate: RateSummary;
   readonly pacingAccuracy: number | undefined;
   readonly latencyMs: LatencySummary;
@@ -225,10 +222,7 @@ export async function runSendScenario(stack: LocalStack, usage: AwsUsage, option
     duplicates: seen.duplicates,
     graphRequests: seen.graphRequests,
     errorsByCode: seen.errorsByCode,
-    orderViolations: seen.orderViolations,
-    recipientsWithOrderViolations: seen.recipientsWithOrderViolations,
-    orderViolationExamples: seen.orderViolationExamples,
-    enqueueOrderViolations: enqueued.length === 0 ? undefined : enqueueViolations(enqueued, keyOfMessage),
+    order: orderFigure(orderedMessages(seen.acceptedMessages, acceptanceOrder(enqueued, keyOfMessage))),
     rate,
     pacingAccuracy: rate.steadyPerSecond === undefined ? undefined : rate.steadyPerSecond / options.throughputPerSecond,
     latencyMs: summarise(seen.latencies),
@@ -251,9 +245,8 @@ interface Seen {
   readonly accepted: number;
   readonly duplicates: number;
   readonly errorsByCode: Record<string, number>;
-  readonly orderViolations: number;
-  readonly recipientsWithOrderViolations: number;
-  readonly orderViolationExamples: Array<{ recipient: number; late: number; after: number }>;
+  /** Each message's first acceptance, with the sandbox's request sequence number. */
+  readonly acceptedMessages: Array<{ recipient: string; k: number; seq: number }>;
   readonly acceptedTimes: number[];
   readonly latencies: number[];
 }
@@ -261,21 +254,17 @@ interface Seen {
 /**
  * What the sandbox received for this run, in arrival order (`seq`):
  * - accepted = distinct (recipient, number) answered 200; a second 200 for the same pair is a duplicate;
- * - an order violation is an accepted message whose number is lower than one already accepted for the same
- *   recipient (it arrived after a message requested later);
+ * - acceptedMessages = each pair's first 200, for the order figure (`orderFigure`);
  * - latency = first acceptance − the start of the PutEvents call that carried the request.
  */
 function analyse(log: readonly RequestLogEntry[], runId: string, putAt: ReadonlyMap<string, number>): Seen {
   const entries = [...log].filter((e) => e.method === 'POST' && e.path.endsWith('/messages')).sort((a, b) => a.seq - b.seq);
   const errorsByCode: Record<string, number> = {};
-  const highest = new Map<string, number>();
-  const violators = new Set<string>();
   const acceptedKeys = new Set<string>();
+  const acceptedMessages: Array<{ recipient: string; k: number; seq: number }> = [];
   const acceptedTimes: number[] = [];
   const latencies: number[] = [];
   let duplicates = 0;
-  let orderViolations = 0;
-  const orderViolationExamples: Array<{ recipient: number; late: number; after: number }> = [];
   let graphRequests = 0;
   for (const e of entries) {
     const text = (e.body as { text?: { body?: unknown } } | null)?.text?.body;
@@ -295,27 +284,18 @@ function analyse(log: readonly RequestLogEntry[], runId: string, putAt: Readonly
       continue;
     }
     acceptedKeys.add(key);
+    acceptedMessages.push({ recipient, k, seq: e.seq });
     const at = Date.parse(e.time);
     acceptedTimes.push(at);
     const sentAt = putAt.get(key);
     if (sentAt !== undefined) latencies.push(at - sentAt);
-    const top = highest.get(recipient);
-    if (top !== undefined && k < top) {
-      orderViolations++;
-      violators.add(recipient);
-      if (orderViolationExamples.length < 10) orderViolationExamples.push({ recipient: Number(recipient), late: k, after: top });
-    } else {
-      highest.set(recipient, k);
-    }
   }
   return {
     graphRequests,
     accepted: acceptedKeys.size,
     duplicates,
     errorsByCode,
-    orderViolations,
-    recipientsWithOrderViolations: violators.size,
-    orderViolationExamples,
+    acceptedMessages,
     acceptedTimes,
     latencies,
   };
@@ -333,26 +313,30 @@ function samePairGaps(putAt: ReadonlyMap<string, number>, recipients: number, pe
   return gaps;
 }
 
-/** Messages put on the FIFO lane after a later-numbered message to the same recipient (first enqueue of each). */
-function enqueueViolations(
+/**
+ * Relais's acceptance order, keyed `r<recipient>#<k>`: the position of each message's first enqueue on the outbound
+ * FIFO lane. FIFO sequence numbers are decimal strings of up to 20 digits (above 2^53), compared as big integers;
+ * when the emulator returned none, the order the calls were answered in stands in.
+ */
+function acceptanceOrder(
   enqueued: ReadonlyArray<{ messageId: string; sequence: string; order: number }>,
   keyOfMessage: ReadonlyMap<string, { recipient: string; k: number }>,
-): number {
-  // FIFO sequence numbers are decimal strings up to 20 digits: compare by length, then text.
-  const bySequence = (a: { sequence: string; order: number }, b: { sequence: string; order: number }) =>
-    a.sequence !== '' && b.sequence !== '' ? a.sequence.length - b.sequence.length || (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0) : a.order - b.order;
-  const highest = new Map<string, number>();
-  const seen = new Set<string>();
-  let violations = 0;
-  for (const e of [...enqueued].sort(bySequence)) {
+): Map<string, bigint> {
+  const bySequence = enqueued.every((e) => /^\d+$/.test(e.sequence));
+  const accepted = new Map<string, bigint>();
+  for (const e of enqueued) {
     const key = keyOfMessage.get(e.messageId);
-    if (key === undefined || seen.has(e.messageId)) continue;
-    seen.add(e.messageId);
-    const top = highest.get(key.recipient);
-    if (top !== undefined && key.k < top) violations++;
-    else highest.set(key.recipient, key.k);
+    if (key === undefined) continue;
+    const position = bySequence ? BigInt(e.sequence) : BigInt(e.order);
+    const id = `r${key.recipient}#${key.k}`;
+    const earlier = accepted.get(id);
+    if (earlier === undefined || position < earlier) accepted.set(id, position);
   }
-  return violations;
+  return accepted;
+}
+
+function orderedMessages(sent: ReadonlyArray<{ recipient: string; k: number; seq: number }>, accepted: ReadonlyMap<string, bigint>): OrderedMessage[] {
+  return sent.map((m) => ({ recipient: m.recipient, requested: m.k, accepted: accepted.get(`r${m.recipient}#${m.k}`), sent: m.seq }));
 }
 
 async function waitForAccepted(stack: LocalStack, runId: string, expected: number, deadline: number): Promise<boolean> {
