@@ -28,13 +28,19 @@ export const TEMPLATE_LIMITS = Object.freeze({
   urlLength: 2000,
   copyCodeExampleLength: 15,
   phoneNumberLength: 20,
-  /** Per-type button limits: up to 2 URL buttons, 1 phone number, 1 copy code (quick replies up to the total). */
+  /**
+   * Per-type button limits: up to 2 URL buttons, 1 phone number, 1 copy code (quick replies up to the total).
+   * Meta's components page states them; checked here against BSP pages that repeat them, not Meta's live page.
+   */
   urlButtons: 2,
   phoneNumberButtons: 1,
   copyCodeButtons: 1,
   /** Authentication: `code_expiration_minutes` from 1 to 90. */
   codeExpirationMinutes: { min: 1, max: 90 },
-  /** Authentication one-tap and zero-tap: up to 5 apps; a signature hash is 11 characters. */
+  /**
+   * Authentication one-tap and zero-tap: up to 5 apps; a signature hash is 11 characters (Android's app hash);
+   * a package name at most 224 characters. UNVERIFIED against Meta's live page this session: Meta answers anyway.
+   */
   supportedApps: 5,
   signatureHashLength: 11,
   packageNameLength: 224,

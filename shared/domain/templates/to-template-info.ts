@@ -16,7 +16,7 @@ import type { MetaTemplateComponent, TemplateRecord } from './records.js';
  *   which Relais's send contract cannot carry yet, so it is listed as required and such a send is refused.
  *
  * The sandbox has its own copy of the button rule (`requiredButtonParameters` in
- * infra/local/sandbox/templates.ts), over its own definitions; it agrees with this one.
+ * infra/local/sandbox/templates.ts), over its own definitions; it differs on MPM (optional there).
  *
  * Components are left out (`parameters` undefined, nothing checked) while the record has never had them from
  * Meta (`asOf.components` unset, e.g. a template first known from a status webhook).
