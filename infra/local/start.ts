@@ -2,6 +2,10 @@ import { relative } from 'node:path';
 import { ENV } from '../../shared/config.js';
 import { describeDeadLetterNotice } from './dead-letter-notices.js';
 import { startLocalStack } from './stack.js';
+import { quietAwsSdkNodeSupportWarning } from './aws-sdk-node-support.js';
+
+// Before any SDK client exists: the warning is about SDK releases after January 2027 (see the module).
+quietAwsSdkNodeSupportWarning();
 
 /**
  * `npm start`: runs Relais locally until Ctrl-C. Configuration comes from the environment:

@@ -106,15 +106,16 @@ describe('quiet output on a machine where everything is in place', () => {
     expect(bare.stderr.includes('NodeVersionSupportWarning')).toBe(nodeMajor < 22);
   });
 
-  it('the local stack, started with PORT=0 as the tests start it, prints its banner and no warning until Ctrl-C stops it', async () => {
+  it('the local stack, started from a fresh shell with PORT=0, prints its banner and no warning until Ctrl-C stops it', async () => {
     const result = await run('npx', ['tsx', 'infra/local/start.ts'], {
-      env: { ...hermeticEnv(), PORT: '0', SANDBOX_PORT: '0', LOCAL_EVENTS_LOG: `${inject('e2eWorkDir')}/quiet-output/events.ndjson` },
+      env: freshShellEnv({ PORT: '0', SANDBOX_PORT: '0', LOCAL_EVENTS_LOG: `${inject('e2eWorkDir')}/quiet-output/events.ndjson` }),
       until: (stdout) => stdout.includes('Press Ctrl-C to stop.'),
       timeoutMs: 90_000,
     });
 
     expect(result.stdout).toContain('Relais local stack ready');
     expect(result.stdout).toContain('stopping the local stack');
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('Relais local stack stopped.');
     expect(warningLines(result.stderr)).toEqual([]);
     expect(result.stderr.trim()).toBe('');
   });
