@@ -108,6 +108,9 @@ export class AppFunction extends Construct implements iam.IGrantable {
         sourceMap: true,
         sourcesContent: false,
         forceDockerBundling: false,
+        // esbuild's per-file size table (with a warning sign over 1 MB, which every bundled SDK exceeds) says nothing
+        // actionable; `npm run synth` ends with each function's bundle size instead (infra/ops/synth-summary.ts).
+        logLevel: nodejs.LogLevel.WARNING,
       },
     });
 
