@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { logger } from '#shared/logger.js';
 
+import { changeCapability, changePhoneQuality, restrictAccount, type AccountChangeResult } from './account-control.js';
 import { handleControlRequest } from './control-routes.js';
 import { actAsCustomer, setMarketingPreference } from './customer-actions.js';
 import { parseFaultSpecs } from './faults.js';
@@ -12,6 +13,7 @@ import { newFbtraceId } from './graph-errors.js';
 import { BodyTooLargeError, parseJson, readBody, sendJson, type JsonParse } from './http.js';
 import type { CustomerMessageInput, MarketingPreferenceInput } from './inbound.js';
 import { SandboxState } from './state.js';
+import { changeTemplateCategory, changeTemplateComponents, changeTemplateQuality, reviewTemplate, type TemplateChangeResult } from './template-control.js';
 import { parseTemplateDefs } from './templates.js';
 import type {
   ActiveFault,
@@ -30,6 +32,8 @@ import type {
 export type * from './types.js';
 export type { CustomerMessageInput, MarketingPreferenceInput } from './inbound.js';
 export { ControlInputError } from './control-input.js';
+export type { AccountChangeResult } from './account-control.js';
+export type { TemplateChangeResult, WebhookOutcome } from './template-control.js';
 
 const log = logger.createChild({ serviceName: 'whatsapp-sandbox' });
 
@@ -59,6 +63,19 @@ export interface Sandbox {
   faults(): ActiveFault[];
   upsertTemplates(defs: TemplateDef | readonly TemplateDef[]): TemplateRecord[];
   templates(): TemplateRecord[];
+  /**
+   * Meta's side after submission, as the `/_sandbox/templates/review`, `/quality`, `/category` and `/components`
+   * endpoints play it (same input, same answer): the template changes and Meta's signed webhook is sent.
+   * @throws ControlInputError naming the field, for input those endpoints answer with 400
+   */
+  reviewTemplate(input: unknown): Promise<TemplateChangeResult>;
+  changeTemplateQuality(input: unknown): Promise<TemplateChangeResult>;
+  changeTemplateCategory(input: unknown): Promise<TemplateChangeResult>;
+  changeTemplateComponents(input: unknown): Promise<TemplateChangeResult>;
+  /** As `/_sandbox/phone-numbers/{id}/quality`, `/_sandbox/account/capability` and `/_sandbox/account/restriction`. */
+  changePhoneQuality(phoneNumberId: string, input: unknown): Promise<AccountChangeResult>;
+  changeCapability(input: unknown): Promise<AccountChangeResult>;
+  restrictAccount(input: unknown): Promise<AccountChangeResult>;
   /** Resolves once every scheduled status webhook has been sent (or given up). */
   idle(): Promise<void>;
 }
@@ -167,6 +184,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     faults: () => state.faults.active(),
     upsertTemplates: (defs) => state.templates.upsert(parseTemplateDefs(defs)),
     templates: () => state.templates.list(),
+    reviewTemplate: (input) => reviewTemplate(state, input),
+    changeTemplateQuality: (input) => changeTemplateQuality(state, input),
+    changeTemplateCategory: (input) => changeTemplateCategory(state, input),
+    changeTemplateComponents: (input) => changeTemplateComponents(state, input),
+    changePhoneQuality: (phoneNumberId, input) => changePhoneQuality(state, phoneNumberId, input),
+    changeCapability: (input) => changeCapability(state, input),
+    restrictAccount: (input) => restrictAccount(state, input),
     idle: () => state.lifecycle.idle(),
   };
 }

@@ -12,7 +12,7 @@ import { WebhookPayloadSchema } from '#shared/contracts/whatsapp/webhook.js';
 import { normaliseWebhook } from '#shared/domain/ingestion/normalise-webhook.js';
 import { parseWebhookJson } from '#shared/domain/ingestion/webhook-json.js';
 
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../infra/local/sandbox/server.js';
+import { ControlInputError, startSandbox, type Sandbox, type SandboxOptions } from '../../../infra/local/sandbox/server.js';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../../../infra/local/sandbox/webhook-receiver.js';
 
 const APP_SECRET = 'sandbox-test-secret';
@@ -417,5 +417,38 @@ describe("Relais' ingestion of every webhook the control endpoints send", () => 
       DetailType.AccountUpdated,
     ]);
     expect(new Set(events.map((e) => e.metadata.eventId)).size).toBe(events.length);
+  });
+});
+
+describe('the Sandbox handle', () => {
+  it('plays the same changes in process, answering as the endpoints do and throwing ControlInputError for bad input', async () => {
+    const h = await start();
+
+    const answers = [
+      await h.sandbox.reviewTemplate({ name: 'order_update', language: 'en_US', status: 'PAUSED' }),
+      await h.sandbox.changeTemplateQuality({ name: 'order_update', language: 'en_US', score: 'RED' }),
+      await h.sandbox.changeTemplateCategory({ name: 'seasonal_promo', language: 'pt_BR', category: 'UTILITY' }),
+      await h.sandbox.changeTemplateComponents({ name: 'seasonal_promo', language: 'pt_BR', components: [{ type: 'BODY', text: 'Olá {{1}}, até já!' }] }),
+      await h.sandbox.changePhoneQuality(NUMBER_ID, { event: 'UPGRADE' }),
+      await h.sandbox.changeCapability({ messagingLimit: 100000 }),
+      await h.sandbox.restrictAccount({ restrictions: [{ type: 'RESTRICTED_BIZ_INITIATED_MESSAGING' }] }),
+    ];
+    const bad = h.sandbox.reviewTemplate({ name: 'order_update', language: 'en_US', status: 'SLEEPING' });
+
+    expect(answers.flatMap((a) => a.webhooks.map((w) => [w.field, w.delivered]))).toEqual([
+      ['message_template_status_update', 200],
+      ['message_template_quality_update', 200],
+      ['template_category_update', 200],
+      ['message_template_components_update', 200],
+      ['phone_number_quality_update', 200],
+      ['business_capability_update', 200],
+      ['account_update', 200],
+    ]);
+    expect(h.sandbox.templates().map((t) => [t.name, t.status, t.category, t.qualityScore.score])).toEqual([
+      ['order_update', 'PAUSED', 'UTILITY', 'RED'],
+      ['seasonal_promo', 'APPROVED', 'UTILITY', 'UNKNOWN'],
+    ]);
+    await expect(bad).rejects.toBeInstanceOf(ControlInputError);
+    await expect(bad).rejects.toMatchObject({ field: 'status' });
   });
 });
