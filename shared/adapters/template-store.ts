@@ -35,8 +35,6 @@ const TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
 const LANGUAGE = /^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,3}$/;
 /** Digits of a version in a history sort key: versions sort as text in number order up to 9,999,999,999. */
 const VERSION_DIGITS = 10;
-/** Items a filtered list reads per Query: DynamoDB's `Limit` counts items before the filter. */
-const FILTERED_READ_ITEMS = 100;
 
 /** How many times `apply` re-reads and re-applies after losing a race. @default 8 */
 export const DEFAULT_APPLY_ATTEMPTS = 8;
@@ -50,6 +48,8 @@ export interface TemplateStoreOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** @default Math.random */
   readonly random?: () => number;
+  /** Items a filtered list reads per Query (DynamoDB's `Limit`, which counts before the filter). @default 100 */
+  readonly filteredReadItems?: number;
 }
 
 /** `apply` lost the race for one template `maxApplyAttempts` times in a row. Retrying the fact later is safe. */
@@ -187,6 +187,10 @@ export function createTemplateStore(options: TemplateStoreOptions): TemplateStor
   }
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
+  const filteredReadItems = options.filteredReadItems ?? 100;
+  if (!Number.isSafeInteger(filteredReadItems) || filteredReadItems < 1) {
+    throw new TypeError(`createTemplateStore: filteredReadItems must be a positive integer, got ${String(filteredReadItems)}`);
+  }
 
   async function get(businessAccountId: string, name: string, language: string): Promise<TemplateRecord | undefined> {
     checkAccount(businessAccountId);
@@ -255,7 +259,7 @@ export function createTemplateStore(options: TemplateStoreOptions): TemplateStor
         ExpressionAttributeValues: values,
         ...(filtered ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
         // Limit counts the items read before the filter, so a filtered page reads in larger steps.
-        Limit: filtered ? Math.max(remaining, FILTERED_READ_ITEMS) : remaining,
+        Limit: filtered ? Math.max(remaining, filteredReadItems) : remaining,
         ...(start === undefined ? {} : { ExclusiveStartKey: { pk: templateKeys.account(businessAccountId), sk: start } }),
       };
       const out = await client.send(new QueryCommand(input));

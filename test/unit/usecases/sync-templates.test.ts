@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { applyTemplateFact } from '#shared/domain/templates/apply-fact.js';
@@ -298,5 +299,32 @@ describe('nextListingAttempt', () => {
     expect(retried({ kind: 'meta', httpStatus: 400, code: 80008 })).toBe(true);
     expect(retried({ kind: 'meta', httpStatus: 400, code: 100 })).toBe(false);
     expect(retried({ kind: 'meta', httpStatus: 403, code: 200 })).toBe(false);
+  });
+
+  const SEED = Number(process.env['FUZZ_SEED'] ?? 9_0412);
+
+  it(`waits no less than Meta's hint, no more than the backoff ceiling or the hint, and never past maxWaitMs (FUZZ_SEED=${SEED})`, () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(4, 80007, 80008, 2),
+        fc.integer({ min: 1, max: 19 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.option(fc.integer({ min: 1, max: 2 * 60 * 60_000 }), { nil: undefined }),
+        (code, attempt, random, hint) => {
+          const retrySettings = { ...settings, maxAttempts: 20 };
+          const next = nextListingAttempt({ ...rateLimited(code, hint) }, attempt, retrySettings, random);
+          const ceiling = Math.min(retrySettings.maxDelayMs, retrySettings.baseDelayMs * 2 ** (attempt - 1));
+          if (next.retry) {
+            expect(next.waitMs).toBeGreaterThanOrEqual(hint ?? 0);
+            expect(next.waitMs).toBeLessThanOrEqual(Math.max(ceiling, hint ?? 0));
+            expect(next.waitMs).toBeLessThanOrEqual(retrySettings.maxWaitMs);
+          } else {
+            expect(next).toMatchObject({ why: 'wait_too_long' });
+            expect(hint).toBeGreaterThan(retrySettings.maxWaitMs);
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 500 },
+    );
   });
 });
