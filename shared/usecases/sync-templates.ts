@@ -34,7 +34,7 @@ export const DEFAULT_SYNC_PAGE_SIZE = 100;
 
 /**
  * What to do after a failed page call, as a pure rule (time and randomness passed in).
- * - Rate limits (4, 80007, 80008) and temporary faults (codes 1 and 2, HTTP 5xx, no answer: a listing is safe to
+ * - Rate limits (4, 80007, 80008, or HTTP 429) and temporary faults (codes 1 and 2, HTTP 5xx, no answer: a listing is safe to
  *   repeat) are retried, after an exponential backoff with full jitter: `random × min(maxDelayMs, baseDelayMs × 2^(attempt−1))`,
  *   but never sooner than Meta's own hint (`retryAfterMs`).
  * - Anything else (a bad token, 100 invalid parameter, a permission) is final.
@@ -48,7 +48,8 @@ export function nextListingAttempt(
   settings: SyncRetrySettings,
   random: number,
 ): { readonly retry: true; readonly waitMs: number } | { readonly retry: false; readonly why: 'final' | 'attempts' | 'wait_too_long'; readonly waitMs?: number } {
-  const rateLimited = error.code !== undefined && RATE_LIMIT_CODES.has(error.code);
+  // A 429 without Meta's body comes from something in front of Meta: it means the same.
+  const rateLimited = (error.code !== undefined && RATE_LIMIT_CODES.has(error.code)) || error.httpStatus === 429;
   const transient = error.kind !== 'meta' || error.httpStatus >= 500 || (error.code !== undefined && TRANSIENT_CODES.has(error.code));
   if (!rateLimited && !transient) return { retry: false, why: 'final' };
   if (attempt >= settings.maxAttempts) return { retry: false, why: 'attempts' };

@@ -5,6 +5,7 @@ import { applyTemplateFact } from '#shared/domain/templates/apply-fact.js';
 import type { TemplateFact, TemplateRecord } from '#shared/domain/templates/records.js';
 import type { GraphTemplate, GraphTemplateError, GraphTemplatePage, GraphTemplateResult, GraphTemplates } from '#shared/ports/graph-templates.js';
 import type { TemplateStore } from '#shared/ports/template-store.js';
+import { BadRequestError } from '#shared/errors.js';
 import {
   DEFAULT_SYNC_RETRY,
   nextListingAttempt,
@@ -171,6 +172,30 @@ describe('syncTemplates: the listing', () => {
   });
 });
 
+describe('syncTemplates: entries the store refuses', () => {
+  it('skips a listed template whose name breaks Meta rules, naming why, and applies the rest', async () => {
+    const memory = memoryStore();
+    const store: TemplateStore = {
+      ...memory,
+      apply: async (fact, recordedAt) => {
+        if (!/^[a-z0-9_]+$/.test(fact.name)) throw new BadRequestError('invalid_template_name', "name must be 1 to 512 lowercase letters, digits or _ (Meta's rule for template names)");
+        return memory.apply(fact, recordedAt);
+      },
+    };
+
+    const report = await syncTemplates(WABA, { graph: fakeGraph([[template('Order-Update'), template('order_update')]]).graph, store, ...clock() });
+
+    expect(report).toMatchObject({ seen: 2, changed: 1 });
+    expect(report.skipped).toEqual([{ page: 1, index: 0, template: 'Order-Update (en_US)', problem: "name must be 1 to 512 lowercase letters, digits or _ (Meta's rule for template names)" }]);
+  });
+
+  it('lets any other store failure end the sync', async () => {
+    const store: TemplateStore = { ...memoryStore(), apply: () => Promise.reject(new Error('ProvisionedThroughputExceededException')) };
+
+    await expect(syncTemplates(WABA, { graph: fakeGraph([[template('order_update')]]).graph, store, ...clock() })).rejects.toThrow('ProvisionedThroughputExceededException');
+  });
+});
+
 describe('syncTemplates: rate limits (4, 80007) and faults', () => {
   it('backs off on 80007 then 4 in the middle of the listing and completes, waiting at least what Meta asks', async () => {
     const { graph, calls } = fakeGraph([[template('a_one')], [template('b_two')], [template('c_three')]], {
@@ -291,12 +316,13 @@ describe('nextListingAttempt', () => {
     expect(waits.map((w) => (w.retry ? w.waitMs : -1))).toEqual([1_999, 3_999, 7_999, 9_999, 9_999]);
   });
 
-  it('retries HTTP 5xx and Meta codes 1 and 2, not 100 (invalid parameter) or 200 (permission)', () => {
+  it('retries HTTP 5xx and 429 and Meta codes 1, 2 and 80008, not 100 (invalid parameter) or 200 (permission)', () => {
     const retried = (error: GraphTemplateError) => nextListingAttempt(error, 1, settings, 0).retry;
     expect(retried({ kind: 'meta', httpStatus: 503 })).toBe(true);
     expect(retried({ kind: 'meta', httpStatus: 500, code: 2 })).toBe(true);
     expect(retried({ kind: 'meta', httpStatus: 400, code: 1 })).toBe(true);
     expect(retried({ kind: 'meta', httpStatus: 400, code: 80008 })).toBe(true);
+    expect(retried({ kind: 'meta', httpStatus: 429 })).toBe(true);
     expect(retried({ kind: 'meta', httpStatus: 400, code: 100 })).toBe(false);
     expect(retried({ kind: 'meta', httpStatus: 403, code: 200 })).toBe(false);
   });
