@@ -20,6 +20,8 @@ export const SETTING_VARIABLES = {
     SEND_ENV.pairBurst,
     SEND_ENV.maxAttempts,
   ],
+  /** Only where Meta's Graph API is (the template management routes), without the sender's pacing. */
+  graphEndpoint: [SEND_ENV.graphBaseUrl, SEND_ENV.graphVersion, SEND_ENV.graphTimeoutMs],
   sendPolicy: [SEND_ENV.templates, SEND_ENV.policy, SEND_ENV.businessAccounts],
   contactSettings: [ENV.contactSettings],
 } as const satisfies Record<NonNullable<HandlerNeeds['settings']>[number], readonly string[]>;

@@ -64,6 +64,10 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   { method: 'POST', path: '/accounts/{businessAccountId}/contacts/import', handler: 'import-contacts', auth: 'iam' },
   { method: 'POST', path: '/messages', handler: 'post-message', auth: 'iam' },
+  { method: 'POST', path: '/accounts/{businessAccountId}/templates', handler: 'create-template', auth: 'iam' },
+  { method: 'GET', path: '/accounts/{businessAccountId}/templates', handler: 'list-templates', auth: 'iam' },
+  { method: 'GET', path: '/accounts/{businessAccountId}/templates/{name}', handler: 'get-template', auth: 'iam' },
+  { method: 'DELETE', path: '/accounts/{businessAccountId}/templates/{name}', handler: 'delete-template', auth: 'iam' },
 ];
 
 /** Env var names and Meta's body limit live in shared/ (handlers need them); re-exported for infra. */
@@ -239,7 +243,7 @@ export interface HandlerNeeds {
   /** Consumers whose DLQ this handler moves messages to itself (it gets their `dlqUrlEnvVar`). */
   readonly deadLettersTo?: readonly string[];
   /** Deployment settings passed as environment: Graph API target, send policy, contact settings. */
-  readonly settings?: ReadonlyArray<'graphApi' | 'sendPolicy' | 'contactSettings'>;
+  readonly settings?: ReadonlyArray<'graphApi' | 'graphEndpoint' | 'sendPolicy' | 'contactSettings'>;
 }
 
 const PUBLISHER = { publishesEvents: true, tables: { [STATE_TABLE.id]: 'readWrite' } } as const;
@@ -260,4 +264,9 @@ export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   // Up to 10 groups in parallel, each paced and possibly waiting up to 1 s inline; 6× under the visibility timeout.
   'send-message': { description: 'Sends queued messages to the Cloud API, paced per number and per recipient', ...PUBLISHER, memorySize: 512, timeoutSeconds: 20, secrets: ['accessToken'], deadLettersTo: ['OutboundPriority', 'OutboundBulk'], settings: ['graphApi'] },
   'track-message-status': { description: "Moves messages forward from Meta's status webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
+  // Create and delete wait for Meta (GRAPH_API_TIMEOUT_MS, 10 s by default) between registry reads and writes.
+  'create-template': { description: 'Checks a template, submits it to Meta and records it (POST /accounts/{id}/templates)', tables: { [STATE_TABLE.id]: 'readWrite' }, timeoutSeconds: 20, secrets: ['accessToken'], settings: ['graphEndpoint'] },
+  'list-templates': { description: "Lists an account's templates from the registry", tables: { [STATE_TABLE.id]: 'read' } },
+  'get-template': { description: 'Reads a template in every language with its history', tables: { [STATE_TABLE.id]: 'read' } },
+  'delete-template': { description: 'Deletes a template at Meta and records it', tables: { [STATE_TABLE.id]: 'readWrite' }, timeoutSeconds: 20, secrets: ['accessToken'], settings: ['graphEndpoint'] },
 };

@@ -20,6 +20,10 @@ import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from './sending-con
 import type { RequestSendDeps } from './usecases/request-send.js';
 import type { SendMessageDeps } from './usecases/send-message.js';
 import type { TrackMessageStatusDeps } from './usecases/track-message-status.js';
+import { createGraphTemplates } from './adapters/graph-templates.js';
+import { createTemplateStore } from './adapters/template-store.js';
+import { loadTemplatesApiConfig, loadTemplatesReadConfig } from './templates-config.js';
+import type { ManageTemplatesDeps, TemplateReadDeps } from './usecases/manage-templates.js';
 
 /**
  * Composition root: how handlers build their dependencies from the environment, written once. Each
@@ -137,4 +141,26 @@ export function trackMessageStatusFromEnvironment(): { deps: TrackMessageStatusD
   const payloads = createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName });
   const publisher = createEventPublisher({ client: eventBridgeClient(), eventBusName: config.eventBusName, payloadStore: payloads });
   return { deps: { messages: createMessageStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }), publish: (events) => publisher.publish(events) }, payloads };
+}
+
+/** Dependencies of the Templates API's write routes (create, delete): the registry and Meta's template API. */
+export function manageTemplatesDepsFromEnvironment(): ManageTemplatesDeps {
+  const config = loadTemplatesApiConfig(process.env);
+  const secrets = createSecretProvider({ client: secretsManagerClient });
+  return {
+    templates: createTemplateStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }),
+    graph: createGraphTemplates({
+      baseUrl: config.graphBaseUrl,
+      version: config.graphVersion,
+      timeoutMs: config.graphTimeoutMs,
+      accessToken: () => secrets.get(config.accessToken),
+    }),
+    now: Date.now,
+  };
+}
+
+/** Dependencies of the Templates API's read routes (list, get). */
+export function templateReadDepsFromEnvironment(): TemplateReadDeps {
+  const config = loadTemplatesReadConfig(process.env);
+  return { templates: createTemplateStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }) };
 }

@@ -53,6 +53,20 @@ export class DependencyError extends RelaisError {
   }
 }
 
+/**
+ * A refusal the caller should retry later (429, 502, 503), with a message written for the caller and, when known,
+ * how long to wait (`Retry-After`, in seconds). Unlike other 5xx, its message is shown: it never holds internals.
+ */
+export class RetryLaterError extends RelaisError {
+  override readonly expose = true;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(statusCode: 429 | 502 | 503, code: string, message: string, retryAfterSeconds?: number, details: readonly string[] = []) {
+    super(statusCode, code, message, details);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** Formats zod-style issues as `path: message` lines, never echoing input values. */
 export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, limit = 10): string[] {
   const lines = issues.slice(0, limit).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { BadRequestError, RelaisError } from '../errors.js';
+import { BadRequestError, RelaisError, RetryLaterError } from '../errors.js';
 import { logger } from '../logger.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -132,7 +132,8 @@ export function httpErrors(): middy.MiddlewareObj<HttpEvent, HttpResult, Error, 
       const error = request.error;
       if (error instanceof RelaisError && error.expose) {
         logger.warn('request refused', { status: error.statusCode, code: error.code });
-        request.response = json(error.statusCode, { error: { code: error.code, message: error.message, details: error.details } });
+        const retry = error instanceof RetryLaterError && error.retryAfterSeconds !== undefined ? { 'retry-after': String(error.retryAfterSeconds) } : undefined;
+        request.response = json(error.statusCode, { error: { code: error.code, message: error.message, details: error.details } }, retry);
       } else if (error instanceof RelaisError) {
         logger.error('request failed', { status: error.statusCode, code: error.code, errorMessage: error.message });
         request.response = json(error.statusCode, { error: { code: 'unavailable', message: 'temporarily unavailable; retry later' } });
