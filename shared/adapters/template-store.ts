@@ -1,13 +1,13 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 
-import { applyTemplateFact } from '../domain/templates/apply-fact.js';
+import { applyTemplateFact, isTimeOnlyChange } from '../domain/templates/apply-fact.js';
 import type { TemplateApplyResult, TemplateFact, TemplateHistoryEntry, TemplateRecord } from '../domain/templates/records.js';
 import { TEMPLATE_CATEGORIES } from '../domain/templates/records.js';
 import { BadRequestError, describeIssues } from '../errors.js';
 import type { TemplateListQuery, TemplateStore } from '../ports/template-store.js';
 import { queryAll } from './dynamo-query.js';
-import { transactionOutcome } from './dynamo-conditions.js';
+import { conditionHeld, transactionOutcome } from './dynamo-conditions.js';
 
 export type { TemplateListQuery, TemplateStore } from '../ports/template-store.js';
 
@@ -315,19 +315,25 @@ export function createTemplateStore(options: TemplateStoreOptions): TemplateStor
       if (result.outcome === 'unchanged') return result;
       const { record, entry } = result;
       const recordKey = templateKeys.record(record.businessAccountId, record.name, record.language);
+      const recordPut = {
+        TableName,
+        Item: { ...recordKey, entity: 'TEMPLATE', status: record.status, category: record.category, version: record.version, document: JSON.stringify(record) },
+        ...(current === undefined
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: '#version = :read', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':read': current.version } }),
+      };
+      if (current !== undefined && isTimeOnlyChange(entry)) {
+        // Only Meta's times moved (a sync confirming the template): the record alone, one plain conditional
+        // write, and no history line, since nothing Meta holds changed.
+        if (await conditionHeld(client.send(new PutCommand(recordPut)))) return result;
+        if (attempt < maxAttempts) await sleep(Math.floor(random() * 10 * attempt));
+        continue;
+      }
       const outcome = await transactionOutcome(
         client.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Put: {
-                  TableName,
-                  Item: { ...recordKey, entity: 'TEMPLATE', status: record.status, category: record.category, version: record.version, document: JSON.stringify(record) },
-                  ...(current === undefined
-                    ? { ConditionExpression: 'attribute_not_exists(pk)' }
-                    : { ConditionExpression: '#version = :read', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':read': current.version } }),
-                },
-              },
+              { Put: recordPut },
               {
                 Put: {
                   TableName,

@@ -17,7 +17,10 @@ export interface TemplateStore {
   /**
    * Applies what Meta said (`applyTemplateFact`) and writes the record and its history line together, conditional
    * on the version read, re-reading and re-applying when another writer got there first. An unchanged result
-   * writes nothing.
+   * writes nothing. A change that only moves Meta's times (`isTimeOnlyChange`: a newer fact confirming what the
+   * record holds, as each sync of an unchanged template is) writes the record alone, conditional on the version
+   * read: its `asOf` and `version` move, so a late fact older than it still changes nothing, but no history line
+   * is kept, so history versions skip it. The result is still `changed`, with the entry that was not kept.
    */
   apply(fact: TemplateFact, recordedAt: string): Promise<TemplateApplyResult>;
 }

@@ -1,5 +1,6 @@
 import type { TemplateApplyResult, TemplateCategory, TemplateFact } from '../domain/templates/records.js';
 import { TEMPLATE_CATEGORIES } from '../domain/templates/records.js';
+import { isTimeOnlyChange } from '../domain/templates/apply-fact.js';
 import { normaliseTemplateLanguage } from '../domain/templates/template-registry.js';
 import type { GraphTemplate, GraphTemplateError, GraphTemplatePage, GraphTemplates } from '../ports/graph-templates.js';
 import type { TemplateStore } from '../ports/template-store.js';
@@ -158,7 +159,7 @@ export async function syncTemplates(businessAccountId: string, deps: SyncTemplat
     deps.onProgress?.({ phase, businessAccountId, pages, seen: listed.size, changed, refreshed, unchanged, deleted, skipped: skipped.length, ...(backoff === undefined ? {} : { backoff }) });
   const count = (result: TemplateApplyResult) => {
     if (result.outcome === 'unchanged') unchanged++;
-    else if (Object.keys(result.entry.changes).every((field) => field.startsWith('asOf.'))) refreshed++;
+    else if (isTimeOnlyChange(result.entry)) refreshed++;
     else changed++;
   };
 

@@ -2,6 +2,7 @@
  * What a template sync costs: wall time and DynamoDB requests per template for an account of N templates, read
  * from the Cloud API sandbox (pages of 100) into DynamoDB Local. Three runs over the same listing: the first
  * (every template new), a later one (Meta unchanged, only the listing time moves) and one after Meta changed 1 %.
+ * Items written are counted by entity (record, history line) and whether a transaction wrote them.
  * A benchmark: it prints figures and asserts nothing.
  *
  *   BENCH_TEMPLATES=1000 npx tsx test/bench/template-sync.ts
@@ -41,9 +42,17 @@ try {
   const raw = new DynamoDBClient(localClientConfig(dynamo.endpoint));
   const client = DynamoDBDocumentClient.from(raw);
   const sent = new Map<string, number>();
+  // Items written, split by entity: a transaction's items each cost twice a plain write's capacity.
+  const written = new Map<string, number>();
   const send = client.send.bind(client) as (command: object, ...rest: unknown[]) => Promise<unknown>;
   client.send = ((command: object, ...rest: unknown[]) => {
     sent.set(command.constructor.name, (sent.get(command.constructor.name) ?? 0) + 1);
+    const input = (command as { input?: { TransactItems?: Array<{ Put?: { Item?: { entity?: string } } }>; Item?: { entity?: string } } }).input;
+    const items = input?.TransactItems?.map((t) => t.Put?.Item) ?? (input?.Item === undefined ? [] : [input.Item]);
+    for (const item of items) {
+      const kind = `${item?.entity ?? 'other'}${input?.TransactItems === undefined ? '' : ' (in a transaction)'}`;
+      written.set(kind, (written.get(kind) ?? 0) + 1);
+    }
     return send(command, ...rest);
   }) as unknown as DynamoDBDocumentClient['send'];
   const store = createTemplateStore({ client, tableName: tables[STATE_TABLE.id]! });
@@ -61,6 +70,7 @@ try {
       }
     }
     sent.clear();
+    written.clear();
     const started = performance.now();
     const report = await syncTemplates(WABA, { graph, store, now: Date.now, sleep: async () => undefined }, { pageSize: 100 });
     const ms = performance.now() - started;
@@ -77,6 +87,7 @@ try {
       msPerTemplate: Number((ms / report.seen).toFixed(2)),
       dynamoRequests: requests,
       dynamoRequestsPerTemplate: Number((total / report.seen).toFixed(2)),
+      itemsWritten: Object.fromEntries(written),
     });
   }
   console.log(JSON.stringify({ node: process.version, templates: count, runs }, null, 2));

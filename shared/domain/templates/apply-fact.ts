@@ -69,6 +69,16 @@ export function parameterFormatShownBy(components: readonly MetaTemplateComponen
 }
 
 /**
+ * Whether a change only moved Meta's times (`asOf.<aspect>`): a newer fact confirmed what the record held. The
+ * store keeps such a record (its times guard against late facts) without a history line, since nothing Meta
+ * holds changed.
+ */
+export function isTimeOnlyChange(entry: Pick<TemplateHistoryEntry, 'changes'>): boolean {
+  const fields = Object.keys(entry.changes);
+  return fields.length > 0 && fields.every((field) => field.startsWith('asOf.'));
+}
+
+/**
  * Applies one fact Meta stated about a template to the record the registry holds (`undefined` when none), at
  * `recordedAt` (Relais's clock, ISO 8601). Pure: the caller stores the result.
  *

@@ -90,7 +90,7 @@ export interface TemplateRecord {
   };
   /** Meta's time (ISO 8601) of the latest fact applied to each aspect: an older fact for that aspect changes nothing. */
   readonly asOf: Readonly<Partial<Record<TemplateAspect, string>>>;
-  /** Starts at 1 and grows by one with every change; the store writes conditionally on it. */
+  /** Starts at 1 and grows by one with every change (a change of Meta's times alone too, which keeps no history line); the store writes conditionally on it. */
   readonly version: number;
   /** When Relais last changed the record (ISO 8601). */
   readonly updatedAt: string;

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 
 import { createTemplateStore, TemplateItemCorruptError, templateKeys } from '#shared/adapters/template-store.js';
+import { isTimeOnlyChange } from '#shared/domain/templates/apply-fact.js';
 import type { TemplateFact, TemplateRecord } from '#shared/domain/templates/records.js';
 import { BadRequestError } from '#shared/errors.js';
 import type { TemplateStore } from '#shared/ports/template-store.js';
@@ -123,6 +124,48 @@ describe('template store: records and history', () => {
     expect((await store.history(waba, 'order_update', 'en_US', { limit: 10 })).items.map((e) => e.version)).toEqual([2, 1]);
   });
 
+  it('moves Meta times on a newer fact confirming the record with one plain conditional write and no history line, so a late older fact still changes nothing', async () => {
+    const waba = uniqueWaba();
+    await store.apply(snapshot(waba, 'order_update'), at(1));
+    commands.reset();
+
+    const refresh = await store.apply(snapshot(waba, 'order_update', { at: at(60) }), at(61));
+    const late = await store.apply(status(waba, 'order_update', 'PAUSED', 30), at(62));
+
+    expect(refresh.outcome).toBe('changed');
+    expect(refresh.outcome === 'changed' && Object.keys(refresh.entry.changes).sort()).toEqual(['asOf.category', 'asOf.components', 'asOf.quality', 'asOf.status']);
+    expect(late).toMatchObject({ outcome: 'unchanged', why: 'stale' });
+    expect(commands.names).toEqual(['GetCommand', 'PutCommand', 'GetCommand']);
+    expect(await store.get(waba, 'order_update', 'en_US')).toMatchObject({ status: 'APPROVED', version: 2, asOf: { status: at(60), components: at(60) } });
+    expect((await store.history(waba, 'order_update', 'en_US', { limit: 10 })).items.map((e) => [e.version, e.kind])).toEqual([[1, 'snapshot']]);
+  });
+
+  it('keeps a real change after a time-only one in history, its version above the skipped one', async () => {
+    const waba = uniqueWaba();
+    await store.apply(snapshot(waba, 'order_update'), at(1));
+    await store.apply(snapshot(waba, 'order_update', { at: at(60) }), at(61));
+
+    const paused = await store.apply(status(waba, 'order_update', 'PAUSED', 90), at(91));
+
+    expect(paused).toMatchObject({ outcome: 'changed', record: { status: 'PAUSED', version: 3 } });
+    expect((await store.history(waba, 'order_update', 'en_US', { limit: 10 })).items.map((e) => [e.version, e.kind, Object.keys(e.changes).includes('status')])).toEqual([
+      [3, 'status', true],
+      [1, 'snapshot', true],
+    ]);
+  });
+
+  it('re-reads and re-applies when another writer moved the record between the read and a time-only write', async () => {
+    const waba = uniqueWaba();
+    await store.apply(snapshot(waba, 'order_update'), at(1));
+    // Every refresh reads version 1; only one plain write can hold its condition, the others re-read.
+    const results = await Promise.all([60, 61, 62, 63].map((minute) => store.apply(snapshot(waba, 'order_update', { at: at(minute) }), at(minute + 1))));
+
+    const record = await store.get(waba, 'order_update', 'en_US');
+    expect(record?.asOf.status).toBe(at(63));
+    expect(record?.version).toBe(1 + results.filter((r) => r.outcome === 'changed').length);
+    expect((await store.history(waba, 'order_update', 'en_US', { limit: 10 })).items.map((e) => e.version)).toEqual([1]);
+  });
+
   it('keeps every change in history, newest first, paged by an opaque cursor', async () => {
     const waba = uniqueWaba();
     await store.apply(snapshot(waba, 'order_update'), at(1));
@@ -199,8 +242,11 @@ describe('template store: concurrent applies', () => {
     expect(record?.asOf).toMatchObject({ status: at(9), quality: at(8), components: at(7), category: at(6) });
     const changed = results.filter((r) => r.outcome === 'changed').length;
     expect(record?.version).toBe(1 + changed);
+    // A fact landing after a newer one of its aspect may only confirm values (APPROVED at 9 before PAUSED at 5):
+    // such a change moves the version but keeps no history line.
+    const kept = results.filter((r) => r.outcome === 'changed' && !isTimeOnlyChange(r.entry)).map((r) => (r.outcome === 'changed' ? r.entry.version : 0));
     const history = await store.history(waba, 'flash_sale', 'en_US', { limit: 100 });
-    expect(history.items.map((e) => e.version)).toEqual(Array.from({ length: 1 + changed }, (_, i) => 1 + changed - i));
+    expect(history.items.map((e) => e.version)).toEqual([...kept, 1].sort((a, b) => b - a));
   });
 
   it('creates a template once when two first facts about it race', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { applyTemplateFact, metaTemplateLanguage, templateStatusOf } from '#shared/domain/templates/apply-fact.js';
+import { applyTemplateFact, isTimeOnlyChange, metaTemplateLanguage, templateStatusOf } from '#shared/domain/templates/apply-fact.js';
 import type { MetaTemplateComponent, TemplateFact, TemplateRecord } from '#shared/domain/templates/records.js';
 
 // Facts are written from Meta's webhook references (values in our own words):
@@ -328,5 +328,21 @@ describe('metaTemplateLanguage', () => {
     [' es_419 ', 'es_419'],
   ])('spells %s as %s', (input, expected) => {
     expect(metaTemplateLanguage(input)).toBe(expected);
+  });
+});
+
+describe('isTimeOnlyChange: which changes keep no history line', () => {
+  it('is true for a listing that confirms every value at a later time, false once a value moved or for a new record', () => {
+    const created = applyTemplateFact(undefined, snapshot(0), RECORDED);
+    if (created.outcome !== 'changed') throw new Error('no record');
+    const confirmed = applyTemplateFact(created.record, snapshot(60), RECORDED);
+    const requalified = applyTemplateFact(created.record, snapshot(60, { qualityScore: 'YELLOW' }), RECORDED);
+    // A second PAUSED restarts Meta's pause clock: `pause.since` moves, which a reader of the history needs.
+    const paused = record(applyTemplateFact(created.record, status(10, 'PAUSED'), RECORDED));
+    const pausedAgain = applyTemplateFact(paused, status(70, 'PAUSED'), RECORDED);
+
+    if (confirmed.outcome !== 'changed' || requalified.outcome !== 'changed' || pausedAgain.outcome !== 'changed') throw new Error('expected changes');
+    expect([created, confirmed, requalified, pausedAgain].map((r) => r.outcome === 'changed' && isTimeOnlyChange(r.entry))).toEqual([false, true, false, false]);
+    expect(isTimeOnlyChange({ changes: {} })).toBe(false);
   });
 });
