@@ -8,6 +8,7 @@ import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
+import { loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
 
 /** The feature flags `cdk synth` applies (cdk.json), so the template under test is the one that deploys. */
 const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
@@ -114,7 +115,7 @@ describe('RelaisStack with default configuration', () => {
   describe('Lambda functions', () => {
     it('creates one function per distinct handler across routes and consumers, for every HANDLERS entry', () => {
       const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler)]);
-      expect(handlers.size).toBe(12);
+      expect(handlers.size).toBe(16);
       template.resourceCountIs('AWS::Lambda::Function', handlers.size);
       expect([...handlers].sort()).toEqual([...HANDLER_NAMES].sort());
       expect([...stack.ingress.functions.keys()].filter((name) => stack.consumers.functions.has(name))).toEqual([]);
@@ -158,6 +159,7 @@ describe('RelaisStack with default configuration', () => {
       const publisher = { ...table, [ENV.eventBusName]: ref(stack.events.bus), [ENV.payloadBucketName]: ref(stack.payloads.bucket) };
       const lanes = { [SEND_ENV.priorityQueueUrl]: ref(queueOf('OutboundPriority')), [SEND_ENV.bulkQueueUrl]: ref(queueOf('OutboundBulk')) };
       const sendSettings = { [SEND_ENV.templates]: '[]', [SEND_ENV.policy]: '{}' };
+      const templatesGraph = { ...table, [ENV.accessTokenArn]: ref(stack.secrets.accessToken as never), [SEND_ENV.graphBaseUrl]: 'https://graph.facebook.com', [SEND_ENV.graphVersion]: 'v25.0' };
       const byHandler: Record<string, Record<string, unknown>> = {
         'verify-webhook': { [ENV.verifyTokenArn]: ref(stack.secrets.verifyToken as never) },
         'receive-webhook': { [ENV.appSecretArn]: ref(stack.secrets.appSecret as never), [ENV.eventBusName]: ref(stack.events.bus), [ENV.payloadBucketName]: ref(stack.payloads.bucket) },
@@ -182,6 +184,10 @@ describe('RelaisStack with default configuration', () => {
         },
         'track-contact-activity': { ...publisher, CONTACT_SETTINGS: '{}' },
         'track-message-status': publisher,
+        'create-template': templatesGraph,
+        'list-templates': table,
+        'get-template': table,
+        'delete-template': templatesGraph,
       };
       return { ...common, ...byHandler[name] };
     };
@@ -206,6 +212,10 @@ describe('RelaisStack with default configuration', () => {
       'send-message': loadSenderConfig,
       'track-contact-activity': loadContactActivityConfig,
       'track-message-status': loadMessageStatusConfig,
+      'create-template': loadTemplatesApiConfig,
+      'list-templates': loadTemplatesReadConfig,
+      'get-template': loadTemplatesReadConfig,
+      'delete-template': loadTemplatesApiConfig,
     };
 
     it.each(HANDLER_NAMES)("gives %s an environment its own start-up loader accepts", (name) => {
@@ -265,14 +275,14 @@ describe('RelaisStack with default configuration', () => {
       }
     });
 
-    it('lets each secret be read by its one handler: the verify token by verify-webhook, the app secret by receive-webhook, the access token by send-message', () => {
+    it('lets each secret be read by the handlers that need it: the verify token by verify-webhook, the app secret by receive-webhook, the access token by send-message and the template create and delete routes', () => {
       const readers = (secret: object) =>
         HANDLER_NAMES.filter((name) =>
           statementsOf(template, functionOf(stack, name)).some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && resourcesOf(s).some((r) => JSON.stringify(r) === JSON.stringify(secret))),
         );
       expect(readers(ref(stack.secrets.verifyToken as never))).toEqual(['verify-webhook']);
       expect(readers(ref(stack.secrets.appSecret as never))).toEqual(['receive-webhook']);
-      expect(readers(ref(stack.secrets.accessToken as never))).toEqual(['send-message']);
+      expect(readers(ref(stack.secrets.accessToken as never))).toEqual(['send-message', 'create-template', 'delete-template']);
       for (const name of HANDLER_NAMES) {
         const reads = statementsOf(template, functionOf(stack, name)).filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
         expect(reads.flatMap(resourcesOf)).toHaveLength(HANDLERS[name]!.secrets?.length ?? 0);

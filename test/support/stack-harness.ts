@@ -323,13 +323,22 @@ export interface ApiRequest {
 export async function signedRequest(apiUrl: string, request: ApiRequest): Promise<HttpAnswer> {
   const url = new URL(apiUrl);
   const signer = new SignatureV4({ service: 'execute-api', region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS }, sha256: Sha256 });
+  // A query string in `path` is signed as SigV4's canonical query, as curl --aws-sigv4 does.
+  const mark = request.path.indexOf('?');
+  const query: Record<string, string | string[]> = {};
+  if (mark !== -1) {
+    for (const [key, value] of new URLSearchParams(request.path.slice(mark + 1))) {
+      const held = query[key];
+      query[key] = held === undefined ? value : [...(Array.isArray(held) ? held : [held]), value];
+    }
+  }
   const signed = await signer.sign({
     method: request.method,
     protocol: url.protocol,
     hostname: url.hostname,
     port: Number(url.port),
-    path: request.path,
-    query: {},
+    path: mark === -1 ? request.path : request.path.slice(0, mark),
+    query,
     headers: { host: url.host, ...request.headers },
     ...(request.body === undefined ? {} : { body: request.body }),
   });
