@@ -155,7 +155,18 @@ export const MESSAGE_STATUS: ConsumerSpec = {
   maxReceiveCount: 5,
 };
 
-export const CONSUMERS: readonly ConsumerSpec[] = [CONTACT_ACTIVITY, SEND_REQUESTS, OUTBOUND_PRIORITY, OUTBOUND_BULK, MESSAGE_STATUS];
+/** Meta's template webhooks keep the template registry and publish the changes people act on. */
+export const TEMPLATE_ACTIVITY: ConsumerSpec = {
+  id: 'TemplateActivity',
+  handler: 'track-template-changes',
+  fifo: false,
+  batchSize: 10,
+  maxConcurrency: 5,
+  visibilityTimeoutSeconds: 180,
+  maxReceiveCount: 5,
+};
+
+export const CONSUMERS: readonly ConsumerSpec[] = [CONTACT_ACTIVITY, SEND_REQUESTS, OUTBOUND_PRIORITY, OUTBOUND_BULK, MESSAGE_STATUS, TEMPLATE_ACTIVITY];
 
 /** An EventBridge event pattern in the JSON form EventBridge and the local bus read (`detail-type`, not `detailType`). */
 export type EventPatternJson = Readonly<Record<string, unknown>>;
@@ -215,6 +226,15 @@ export const EVENT_RULES: readonly EventRuleSpec[] = [
     pattern: { source: [RELAIS_EVENT_SOURCE], 'detail-type': [DetailType.MessageStatusUpdated] },
     target: MESSAGE_STATUS.id,
   },
+  {
+    id: 'TemplateActivityFromWebhooks',
+    description: "Meta's template webhooks (status, quality, category, components) update the template registry",
+    pattern: {
+      source: [RELAIS_EVENT_SOURCE],
+      'detail-type': [DetailType.TemplateStatusChanged, DetailType.TemplateQualityChanged, DetailType.TemplateCategoryChanged, DetailType.TemplateComponentsChanged],
+    },
+    target: TEMPLATE_ACTIVITY.id,
+  },
 ];
 
 export type SecretName = 'appSecret' | 'verifyToken' | 'accessToken';
@@ -264,6 +284,7 @@ export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   // Up to 10 groups in parallel, each paced and possibly waiting up to 1 s inline; 6× under the visibility timeout.
   'send-message': { description: 'Sends queued messages to the Cloud API, paced per number and per recipient', ...PUBLISHER, memorySize: 512, timeoutSeconds: 20, secrets: ['accessToken'], deadLettersTo: ['OutboundPriority', 'OutboundBulk'], settings: ['graphApi'] },
   'track-message-status': { description: "Moves messages forward from Meta's status webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
+  'track-template-changes': { description: "Keeps the template registry in step with Meta's template webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
   // Create and delete wait for Meta (GRAPH_API_TIMEOUT_MS, 10 s by default) between registry reads and writes.
   'create-template': { description: 'Checks a template, submits it to Meta and records it (POST /accounts/{id}/templates)', tables: { [STATE_TABLE.id]: 'readWrite' }, timeoutSeconds: 20, secrets: ['accessToken'], settings: ['graphEndpoint'] },
   'list-templates': { description: "Lists an account's templates from the registry", tables: { [STATE_TABLE.id]: 'read' } },

@@ -11,7 +11,7 @@ import { createOutboundQueue, createQueueControl } from './adapters/outbound-que
 import { createPacingStore } from './adapters/pacing-store.js';
 import { createSecretProvider } from './adapters/secrets.js';
 import { createS3PayloadStore, type PayloadStore } from './adapters/payload-store.js';
-import { loadContactActivityConfig, loadContactsApiConfig, loadMessageStatusConfig } from './config.js';
+import { loadContactActivityConfig, loadContactsApiConfig, loadMessageStatusConfig, loadTemplateActivityConfig } from './config.js';
 import { httpErrors, type HttpEvent, type HttpResult } from './middleware/http.js';
 import type { ManageContactsDeps } from './usecases/manage-contacts.js';
 import { createStaticTemplateRegistry } from './domain/templates/template-registry.js';
@@ -20,6 +20,7 @@ import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from './sending-con
 import type { RequestSendDeps } from './usecases/request-send.js';
 import type { SendMessageDeps } from './usecases/send-message.js';
 import type { TrackMessageStatusDeps } from './usecases/track-message-status.js';
+import type { TrackTemplateChangesDeps } from './usecases/track-template-changes.js';
 import { createGraphTemplates } from './adapters/graph-templates.js';
 import { createTemplateStore } from './adapters/template-store.js';
 import { loadTemplatesApiConfig, loadTemplatesReadConfig } from './templates-config.js';
@@ -141,6 +142,17 @@ export function trackMessageStatusFromEnvironment(): { deps: TrackMessageStatusD
   const payloads = createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName });
   const publisher = createEventPublisher({ client: eventBridgeClient(), eventBusName: config.eventBusName, payloadStore: payloads });
   return { deps: { messages: createMessageStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }), publish: (events) => publisher.publish(events) }, payloads };
+}
+
+/** Dependencies of the template registry's webhook consumer (track-template-changes) and its payload store. */
+export function trackTemplateChangesFromEnvironment(): { deps: TrackTemplateChangesDeps; payloads: PayloadStore } {
+  const config = loadTemplateActivityConfig(process.env);
+  const payloads = createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName });
+  const publisher = createEventPublisher({ client: eventBridgeClient(), eventBusName: config.eventBusName, payloadStore: payloads });
+  return {
+    deps: { store: createTemplateStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }), publish: (events) => publisher.publish(events), now: Date.now },
+    payloads,
+  };
 }
 
 /** Dependencies of the Templates API's write routes (create, delete): the registry and Meta's template API. */

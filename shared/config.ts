@@ -202,6 +202,12 @@ export function loadMessageStatusConfig(env: Env): PublisherResources {
   return Object.freeze(resources);
 }
 
+/** The template registry's webhook consumer (track-template-changes). */
+export function loadTemplateActivityConfig(env: Env): PublisherResources {
+  const { values: _, ...resources } = parsePublisherEnv(env, 'track-template-changes', {});
+  return Object.freeze(resources);
+}
+
 export type ContactsApiConfig = PublisherResources;
 
 /** The Contacts API handlers (consent, identity acknowledgement, import, erase). */

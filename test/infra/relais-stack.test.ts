@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppFunction } from '#infra/constructs/app-function.js';
 import { RelaisStack } from '#infra/relais-stack.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, SEND_REQUESTS, STATE_TABLE, TABLES, TTL_ATTRIBUTE, type ConsumerSpec } from '#infra/topology.js';
-import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadVerifyWebhookConfig } from '#shared/config.js';
+import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
 import { loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
@@ -115,7 +115,7 @@ describe('RelaisStack with default configuration', () => {
   describe('Lambda functions', () => {
     it('creates one function per distinct handler across routes and consumers, for every HANDLERS entry', () => {
       const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler)]);
-      expect(handlers.size).toBe(16);
+      expect(handlers.size).toBe(17);
       template.resourceCountIs('AWS::Lambda::Function', handlers.size);
       expect([...handlers].sort()).toEqual([...HANDLER_NAMES].sort());
       expect([...stack.ingress.functions.keys()].filter((name) => stack.consumers.functions.has(name))).toEqual([]);
@@ -184,6 +184,7 @@ describe('RelaisStack with default configuration', () => {
         },
         'track-contact-activity': { ...publisher, CONTACT_SETTINGS: '{}' },
         'track-message-status': publisher,
+        'track-template-changes': publisher,
         'create-template': templatesGraph,
         'list-templates': table,
         'get-template': table,
@@ -212,6 +213,7 @@ describe('RelaisStack with default configuration', () => {
       'send-message': loadSenderConfig,
       'track-contact-activity': loadContactActivityConfig,
       'track-message-status': loadMessageStatusConfig,
+      'track-template-changes': loadTemplateActivityConfig,
       'create-template': loadTemplatesApiConfig,
       'list-templates': loadTemplatesReadConfig,
       'get-template': loadTemplatesReadConfig,
@@ -314,6 +316,7 @@ describe('RelaisStack with default configuration', () => {
         'send-message': ['OutboundBulk', 'OutboundPriority'],
         'track-contact-activity': ['ContactActivity'],
         'track-message-status': ['MessageStatus'],
+        'track-template-changes': ['TemplateActivity'],
       });
     });
   });

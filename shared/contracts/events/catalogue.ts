@@ -22,6 +22,14 @@ export const DetailType = {
   AccountUpdated: 'AccountUpdated',
   WebhookErrorsReported: 'WebhookErrorsReported',
   WebhookUpdateUnrecognised: 'WebhookUpdateUnrecognised',
+  // Template registry: changes people and services act on, derived from what Meta said.
+  TemplatePaused: 'TemplatePaused',
+  TemplateUnpaused: 'TemplateUnpaused',
+  TemplateDisabled: 'TemplateDisabled',
+  TemplateRejected: 'TemplateRejected',
+  TemplateApproved: 'TemplateApproved',
+  TemplateRecategorised: 'TemplateRecategorised',
+  TemplateRecategorisationAnnounced: 'TemplateRecategorisationAnnounced',
   // Contacts: consent, windows and identity, for other services.
   ContactOptedIn: 'ContactOptedIn',
   ContactOptedOut: 'ContactOptedOut',

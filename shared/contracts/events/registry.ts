@@ -35,6 +35,15 @@ import {
   SendRejectedSchema,
 } from './outbound/outcomes.js';
 import { SendRequestDataSchema } from './outbound/send-request.js';
+import {
+  TemplateApprovedSchema,
+  TemplateDisabledSchema,
+  TemplatePausedSchema,
+  TemplateRecategorisationAnnouncedSchema,
+  TemplateRecategorisedSchema,
+  TemplateRejectedSchema,
+  TemplateUnpausedSchema,
+} from './templates.js';
 
 /** The `data` schema of every detail-type: the single source for validation, types and JSON Schema. */
 export const eventDataSchemas = {
@@ -52,6 +61,13 @@ export const eventDataSchemas = {
   [DetailType.AccountUpdated]: AccountUpdatedSchema,
   [DetailType.WebhookErrorsReported]: WebhookErrorsReportedSchema,
   [DetailType.WebhookUpdateUnrecognised]: WebhookUpdateUnrecognisedSchema,
+  [DetailType.TemplatePaused]: TemplatePausedSchema,
+  [DetailType.TemplateUnpaused]: TemplateUnpausedSchema,
+  [DetailType.TemplateDisabled]: TemplateDisabledSchema,
+  [DetailType.TemplateRejected]: TemplateRejectedSchema,
+  [DetailType.TemplateApproved]: TemplateApprovedSchema,
+  [DetailType.TemplateRecategorised]: TemplateRecategorisedSchema,
+  [DetailType.TemplateRecategorisationAnnounced]: TemplateRecategorisationAnnouncedSchema,
   [DetailType.ContactOptedIn]: ConsentChangedSchema,
   [DetailType.ContactOptedOut]: ConsentChangedSchema,
   [DetailType.CustomerServiceWindowOpened]: CustomerServiceWindowOpenedSchema,
