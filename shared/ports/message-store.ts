@@ -35,12 +35,13 @@ export interface MessageStore {
   /**
    * Moves to `to` when the current status is one of `from`. Returns the updated record or undefined.
    * `attempts` resets the retry budget (the DLQ redrive puts a message back with a fresh one).
+   * `category` re-bills a message whose template changed category while it was queued (the sender, `sending` → `sending`).
    */
   transition(
     messageId: string,
     from: readonly OutboxStatus[],
     to: OutboxStatus,
     now: number,
-    extra?: Partial<Pick<MessageRecord, 'wamid' | 'lastError' | 'attempts' | 'failureReason'>>,
+    extra?: Partial<Pick<MessageRecord, 'wamid' | 'lastError' | 'attempts' | 'failureReason' | 'category'>>,
   ): Promise<MessageRecord | undefined>;
 }

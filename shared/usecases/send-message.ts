@@ -12,6 +12,11 @@ import { toGraphMessage } from '../domain/sending/graph-payload.js';
 import { classifyMetaError } from '../domain/sending/meta-errors.js';
 import { pairDelayMs, pairKey, retryDelayMs, type PairRateConfig } from '../domain/sending/pacing.js';
 import type { GraphApiClient } from '../ports/graph-api.js';
+import type { SendContextReader } from '../ports/contact-store.js';
+import type { MessageCategory } from '../contracts/events/outbound/vocabulary.js';
+import { UNKNOWN_CONSENT } from '../domain/consent/consent.js';
+import { consentAtSend, templateAtSend } from '../domain/sending/send-time-template.js';
+import type { TemplateRegistry } from '../domain/templates/template-registry.js';
 
 export interface SendMessageDeps {
   readonly messages: MessageStore;
@@ -24,6 +29,19 @@ export interface SendMessageDeps {
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
+  /** Re-reads a template message's template just before calling Meta (step 2); absent, what the gate accepted is sent as it is. */
+  readonly templateCheck?: SendTimeTemplateCheck;
+}
+
+/** What the sender needs to look at a template again at send time (`templateAtSend`, `consentAtSend`). */
+export interface SendTimeTemplateCheck {
+  readonly templates: TemplateRegistry;
+  /** Consent of the contact, read only when the template's category changed since acceptance. */
+  readonly contacts: SendContextReader;
+  /** The gate's `requireOptIn`: categories that need a recorded opt-in. */
+  readonly requireOptIn: readonly MessageCategory[];
+  /** @default MAX_TEMPLATE_HOLD_MS (15 min) */
+  readonly maxHoldMs?: number;
 }
 
 export interface SenderSettings {
@@ -52,11 +70,17 @@ const PAIR_HISTORY_MS = 10 * 60_000;
  * 1. Claim the outbox record (`queued` → `sending`) with a conditional write. A record found in `sending`
  *    means an earlier attempt died mid-call: its outcome is unknown, so it becomes `uncertain` and waits for
  *    Meta's status webhooks (they carry our message id in `biz_opaque_callback_data`); it is never re-sent.
- * 2. Pace: wait for the recipient's pair rate, then take a slot of the number's throughput for the
+ * 2. A template message: read its template again (`templateAtSend`), since a pause, a disable or a new
+ *    category may have arrived while it was queued. Not sendable → `failed` + MessageFailed with the reason; paused
+ *    with an end within 15 min → back to the queue until then (no attempt spent); a new category becomes the
+ *    message's billing category, with consent checked for it (`consentAtSend`). The lane stays the one the gate
+ *    chose (a queued FIFO message cannot change queue without losing its conversation's order), and Relais's
+ *    marketing cap, counted at acceptance, is not counted again; Meta's own per-user limit still applies (131049).
+ * 3. Pace: wait for the recipient's pair rate, then take a slot of the number's throughput for the
  *    message's lane (bulk only up to its share of the slots, so priority is never queued behind it).
- * 3. Call Meta. Accepted → `accepted` + MessageSent. Timeout → `uncertain` + SendOutcomeUncertain.
+ * 4. Call Meta. Accepted → `accepted` + MessageSent. Timeout → `uncertain` + SendOutcomeUncertain.
  *    Refused → by Meta's code: slow down and retry, retry with back-off, or fail for good (MessageFailed).
- * 4. After `maxAttempts` retryable failures → `dead_lettered` + MessageDeadLettered; the caller moves the
+ * 5. After `maxAttempts` retryable failures → `dead_lettered` + MessageDeadLettered; the caller moves the
  *    queue message to the DLQ, from where the redrive command can put it back.
  */
 export async function sendMessage(messageId: string, deps: SendMessageDeps): Promise<SendOutcome> {
@@ -75,6 +99,9 @@ export async function sendMessage(messageId: string, deps: SendMessageDeps): Pro
   }
   const recipient = request.to ?? request.recipientUserId!;
   const pair = pairKey(record.phoneNumberId, recipient);
+
+  const checked = await recheckTemplate(record, deps);
+  if (checked !== undefined) return checked;
 
   const paced = await pace(record, pair, deps);
   if (paced !== undefined) {
@@ -146,6 +173,49 @@ export async function sendMessage(messageId: string, deps: SendMessageDeps): Pro
   }
   await deps.messages.release(messageId, lastError, now);
   return { kind: 'retry', delayMs: retryDelayMs({ action: verdict.action, attempt: record.attempts, random: deps.random }) };
+}
+
+/**
+ * Step 2: the template at send time. Returns the outcome when the message does not go now, `undefined` when it
+ * goes (its record's category updated first when the template's category changed).
+ */
+async function recheckTemplate(record: MessageRecord, deps: SendMessageDeps): Promise<SendOutcome | undefined> {
+  const check = deps.templateCheck;
+  const message = record.request?.message;
+  if (check === undefined || message?.type !== 'template') return undefined;
+  const template = await check.templates.find(record.businessAccountId, message.name, message.language);
+  const now = deps.now();
+  const verdict = templateAtSend({
+    name: message.name,
+    language: message.language,
+    template,
+    acceptedCategory: record.category,
+    now,
+    ...(check.maxHoldMs === undefined ? {} : { maxHoldMs: check.maxHoldMs }),
+  });
+  if (verdict.action === 'hold') {
+    // Waiting for a pause to end is not a failed attempt.
+    await deps.messages.release(record.messageId, { message: verdict.message }, now, true);
+    return { kind: 'retry', delayMs: verdict.delayMs };
+  }
+  let refusal: { readonly reason: MessageFailureReason; readonly message: string } | undefined = verdict.action === 'fail' ? verdict : undefined;
+  if (verdict.action === 'send' && verdict.recategorised) {
+    const context =
+      record.businessAccountId === undefined || record.contactId === undefined
+        ? undefined
+        : await check.contacts.sendContextFor(record.businessAccountId, { contactId: record.contactId }, record.phoneNumberId);
+    refusal = consentAtSend(verdict.category, context?.consent ?? UNKNOWN_CONSENT, { requireOptIn: check.requireOptIn });
+    if (refusal === undefined) {
+      // Billed as the template's category now (MessageSent carries it); the record says so before Meta is called.
+      const updated = await deps.messages.transition(record.messageId, ['sending'], 'sending', now, { category: verdict.category });
+      if (updated === undefined) throw new Error(`message ${record.messageId} left 'sending' while its template was checked`);
+      return undefined;
+    }
+  }
+  if (refusal === undefined) return undefined;
+  const failed = await deps.messages.transition(record.messageId, ['sending'], 'failed', now, { lastError: { message: refusal.message }, failureReason: refusal.reason });
+  if (failed !== undefined) await deps.publish([failedEvent(failed, now, refusal.reason, undefined, true)]);
+  return { kind: 'done' };
 }
 
 /** A reply accepted by Meta before the offer's deadline opens the contact's 72 h free-entry-point window. */

@@ -80,7 +80,8 @@ export type PolicyDecision =
     }
   | { readonly allowed: false; readonly reason: SendRejectionReason; readonly message: string };
 
-type Refusal = Extract<PolicyDecision, { allowed: false }>;
+/** A refusal of the gate: a stable reason and a message naming the rule. */
+export type Refusal = Extract<PolicyDecision, { allowed: false }>;
 
 /**
  * Decides a send request. The rules run in this order and the first that refuses gives the reason:
@@ -185,7 +186,12 @@ function refuse(reason: SendRejectionReason, message: string): Refusal {
   return { allowed: false, reason, message };
 }
 
-function checkConsent(category: MessageCategory, consent: ConsentSnapshot, settings: PolicySettings): Refusal | undefined {
+/**
+ * Consent for a message of `category`: `opted_out` refuses whatever the settings; a category in `requireOptIn`
+ * without `opted_in` is `consent_missing`. The gate applies it at acceptance, the sender again when the
+ * template's category changed while the message was queued.
+ */
+export function checkConsent(category: MessageCategory, consent: ConsentSnapshot, settings: Pick<PolicySettings, 'requireOptIn'>): Refusal | undefined {
   const status = consent[category].status;
   if (status === 'opted_out') return refuse('opted_out', `The recipient opted out of ${category} messages.`);
   if (settings.requireOptIn.includes(category) && status !== 'opted_in') {
@@ -291,7 +297,12 @@ function checkParameters(message: TemplateMessage, template: TemplateInfo): stri
  * Why a template's status keeps it from being sent, or `undefined` when it is `APPROVED`
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-pausing).
  */
-function checkTemplateStatus(label: string, template: TemplateInfo): Refusal | undefined {
+/**
+ * Whether Meta lets the template be sent now: only `APPROVED`. `PAUSED` is `template_paused` (saying until when,
+ * when known), `DISABLED` `template_disabled`, any other status `template_not_approved`. `label` names the
+ * template in the message. The gate applies it at acceptance, the sender again just before calling Meta.
+ */
+export function checkTemplateStatus(label: string, template: TemplateInfo): Refusal | undefined {
   const status = template.status;
   if (status === 'APPROVED') return undefined;
   if (status === 'PAUSED') {

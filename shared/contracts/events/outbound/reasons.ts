@@ -78,5 +78,9 @@ export const MessageFailureReason = [
   'meta_unavailable',
   /** Any other Meta error; see `error.code`. */
   'meta_error',
+  /** At send time, before Meta: the template was no longer APPROVED (pending, rejected, in appeal…) when its turn came. */
+  'template_not_approved',
+  /** At send time, before Meta: the template became a category that needs an opt-in the recipient has not given. */
+  'consent_missing',
 ] as const;
 export type MessageFailureReason = (typeof MessageFailureReason)[number];
