@@ -166,11 +166,9 @@ export interface TemplateLanguageDetails {
 export async function getTemplate(input: GetTemplateInput, deps: TemplateReadDeps): Promise<{ languages: TemplateLanguageDetails[] }> {
   const records = inLanguage(await deps.templates.languagesOf(input.businessAccountId, input.name), input.language);
   if (records.length === 0) throw new TemplateNotFoundError(input.businessAccountId, input.name, input.language);
-  const languages: TemplateLanguageDetails[] = [];
-  for (const record of records) {
-    const page = { limit: input.limit, ...(input.cursor === undefined ? {} : { cursor: input.cursor }) };
-    languages.push({ record, history: await deps.templates.history(input.businessAccountId, input.name, record.language, page) });
-  }
+  const page = { limit: input.limit, ...(input.cursor === undefined ? {} : { cursor: input.cursor }) };
+  // One history Query per language, side by side: a name has at most one record per language Meta supports.
+  const languages = await Promise.all(records.map(async (record) => ({ record, history: await deps.templates.history(input.businessAccountId, input.name, record.language, page) })));
   return { languages };
 }
 
