@@ -309,7 +309,8 @@ export function metaFailure(error: GraphTemplateError, attempt: Attempt): Relais
   const code = error.code;
   if (error.httpStatus === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) {
     const wait = hint ?? DEFAULT_RATE_LIMIT_RETRY_SECONDS;
-    return new RetryLaterError(429, 'meta_rate_limited', `Meta is rate-limiting this account's template calls (${said}); retry in ${wait} s. Meta allows 100 template creations per account per hour.`, wait);
+    const cap = attempt.action === 'create' ? ' Meta allows 100 template creations per account per hour.' : '';
+    return new RetryLaterError(429, 'meta_rate_limited', `Meta is rate-limiting this account's template calls (${said}); retry in ${wait} s.${cap}`, wait);
   }
   if (error.httpStatus >= 500 || (code !== undefined && TEMPORARY_CODES.has(code))) {
     return new RetryLaterError(503, 'meta_unavailable', `Meta could not complete the ${verb} ${what} now (${said}); retry later`, hint ?? DEFAULT_RETRY_AFTER_SECONDS);

@@ -44,10 +44,14 @@ const decoded = (schema: z.ZodString) =>
     return parsed.data;
   });
 
+/** `{name}`: percent-decoded, then Meta's name rule. */
 export const TemplateNameSchema = decoded(z.string().regex(TEMPLATE_NAME, NAME_RULE));
+/** `?language=`: `en_US` or `en-US` name the same language. */
 export const TemplateLanguageSchema = z.string().regex(LANGUAGE, 'must be a template language code such as en, en_US or pt_BR');
 
+/** Path of `POST` and `GET /accounts/{businessAccountId}/templates`. */
 export const AccountTemplatesPathSchema = z.object({ businessAccountId: BusinessAccountIdSchema });
+/** Path of `GET` and `DELETE /accounts/{businessAccountId}/templates/{name}`. */
 export const TemplatePathSchema = z.object({ businessAccountId: BusinessAccountIdSchema, name: TemplateNameSchema });
 
 /** A page size from the query string: digits only, 1 to {@link MAX_PAGE_SIZE}. */

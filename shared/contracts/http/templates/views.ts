@@ -7,6 +7,7 @@ import type { TemplateHistoryEntryView, TemplateView } from './responses.js';
  * keys, absent optional fields left absent.
  */
 
+/** A registry record as the API shows it: `pause.endsAt` added when Meta's pause has a known length. */
 export function templateView(record: TemplateRecord): TemplateView {
   const endsAt = record.pause === undefined ? undefined : pauseEndsAt(record.pause);
   return {
@@ -29,6 +30,7 @@ export function templateView(record: TemplateRecord): TemplateView {
   };
 }
 
+/** One history line as the API shows it. */
 export function templateHistoryEntryView(entry: TemplateHistoryEntry): TemplateHistoryEntryView {
   return {
     version: entry.version,
