@@ -22,7 +22,7 @@ export const SETTING_VARIABLES = {
   ],
   /** Only where Meta's Graph API is (the template management routes), without the sender's pacing. */
   graphEndpoint: [SEND_ENV.graphBaseUrl, SEND_ENV.graphVersion, SEND_ENV.graphTimeoutMs],
-  sendPolicy: [SEND_ENV.templates, SEND_ENV.policy, SEND_ENV.businessAccounts],
+  sendPolicy: [SEND_ENV.templateCacheTtlMs, SEND_ENV.policy, SEND_ENV.businessAccounts],
   contactSettings: [ENV.contactSettings],
 } as const satisfies Record<NonNullable<HandlerNeeds['settings']>[number], readonly string[]>;
 

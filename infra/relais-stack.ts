@@ -15,7 +15,7 @@ import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, TABLES, type HandlerNeed
 import { ConfigError, loadContactActivityConfig } from '../shared/config.js';
 import { DEFAULT_GRAPH_API_VERSION, GRAPH_API_VERSION_PATTERN, SEND_ENV, ThroughputByNumberSchema, loadRequestSendConfig } from '../shared/sending-config.js';
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND } from '../shared/domain/sending/rate-slots.js';
-import { parseTemplateRegistryConfig } from '../shared/domain/templates/template-registry.js';
+import { DEFAULT_TEMPLATE_CACHE_TTL_MS } from '../shared/adapters/template-registry.js';
 
 /** Retention values CloudWatch Logs accepts (RetentionDays without INFINITE). */
 const LOG_RETENTION_DAYS: readonly number[] = Object.values(logs.RetentionDays).filter(
@@ -41,6 +41,10 @@ const secretArn = z
  * the other variables leave: about 1 KB covers them, queue URLs and generated resource names included.
  */
 const SETTINGS_ENV_BUDGET_BYTES = 3072;
+
+/** Why synth refuses the old `templates` context. */
+export const TEMPLATES_GONE =
+  'templates are no longer configured: the policy gate reads them from the template registry, filled by `npm run templates -- sync --account <wabaId>` (and the scheduled sync, templateSyncAccounts) and kept current by Meta\'s template webhooks; remove the templates setting';
 
 /**
  * Stand-ins for the resource variables the handlers' loaders require, so that a setting can be checked at
@@ -129,13 +133,21 @@ export const RelaisConfigSchema = z.object({
     .refine((n) => n <= 100, { error: 'must be at most 100 (percent)' })
     .default(DEFAULT_BULK_SHARE_PERCENT),
   /**
-   * Approved templates the policy gate knows until the template sync lands: an array (or its JSON text, as
-   * `-c templates=...` passes it) of `{ name, language, status, category, parameterFormat?, parameters?,
-   * businessAccountId? }`, checked by the parser post-message and request-send run. @default []
+   * No longer a setting: the policy gate reads templates from the template registry (DynamoDB), which the template
+   * sync (`npm run templates -- sync`, and on a schedule) and Meta's template webhooks keep. Any value fails synth
+   * saying so, rather than being ignored.
    */
-  templates: jsonContext(
-    z.array(z.unknown(), { error: 'must be an array of templates' }).superRefine(acceptedBy((json) => parseTemplateRegistryConfig(json))),
-  ).default([]),
+  templates: z.unknown().optional().superRefine((value, ctx) => {
+    if (value !== undefined) ctx.addIssue({ code: 'custom', message: TEMPLATES_GONE });
+  }),
+  /**
+   * How long post-message and request-send reuse a template read from the registry, in ms (0: read it for every
+   * send), at most an hour. Safe because Meta refuses a paused or disabled template (132015, 132016) at no charge
+   * and the sender checks again before it sends. @default 30000
+   */
+  templateCacheTtlMs: wholeNumber(0)
+    .refine((ms) => ms <= 3_600_000, { error: 'must be at most 3600000 (an hour)' })
+    .default(DEFAULT_TEMPLATE_CACHE_TTL_MS),
   /**
    * Overrides of the send policy (`marketingCap`, `requireOptIn`, `noMarketingCountryCallingCodes`), as an
    * object or its JSON text, checked by the parser post-message and request-send run. @default {}
@@ -163,12 +175,12 @@ export const RelaisConfigSchema = z.object({
   /** Use this existing access-token secret instead of creating one. @default - created */
   accessTokenArn: secretArn,
 }).superRefine((config, ctx) => {
-  const bytes = Buffer.byteLength(JSON.stringify(config.templates)) + Buffer.byteLength(JSON.stringify(config.sendPolicy));
+  const bytes = Buffer.byteLength(JSON.stringify(config.sendPolicy));
   if (bytes > SETTINGS_ENV_BUDGET_BYTES) {
     ctx.addIssue({
       code: 'custom',
-      path: ['templates'],
-      message: `templates and sendPolicy take ${bytes} bytes as JSON, over the ${SETTINGS_ENV_BUDGET_BYTES} bytes Lambda's 4 KB environment leaves them on post-message and request-send`,
+      path: ['sendPolicy'],
+      message: `takes ${bytes} bytes as JSON, over the ${SETTINGS_ENV_BUDGET_BYTES} bytes Lambda's 4 KB environment leaves it on post-message and request-send`,
     });
   }
   const rateBytes = Buffer.byteLength(JSON.stringify(config.throughputByNumber));
@@ -311,7 +323,7 @@ export class RelaisStack extends Stack {
         [SEND_ENV.ratePerSecond]: String(config.throughputPerSecond),
         [SEND_ENV.numberRates]: JSON.stringify(config.throughputByNumber),
         [SEND_ENV.bulkSharePercent]: String(config.bulkSharePercent),
-        [SEND_ENV.templates]: JSON.stringify(config.templates),
+        [SEND_ENV.templateCacheTtlMs]: String(config.templateCacheTtlMs),
         [SEND_ENV.policy]: JSON.stringify(config.sendPolicy),
         [ENV.contactSettings]: JSON.stringify(config.contactSettings),
       },

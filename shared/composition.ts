@@ -14,7 +14,7 @@ import { createS3PayloadStore, type PayloadStore } from './adapters/payload-stor
 import { loadContactActivityConfig, loadContactsApiConfig, loadMessageStatusConfig, loadTemplateActivityConfig } from './config.js';
 import { httpErrors, type HttpEvent, type HttpResult } from './middleware/http.js';
 import type { ManageContactsDeps } from './usecases/manage-contacts.js';
-import { createStaticTemplateRegistry } from './domain/templates/template-registry.js';
+import { createStoreTemplateRegistry } from './adapters/template-registry.js';
 import type { QueueControl } from './ports/outbound-queue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from './sending-config.js';
 import type { RequestSendDeps } from './usecases/request-send.js';
@@ -89,7 +89,7 @@ export function requestSendDepsFromEnvironment(): RequestSendDeps {
   return {
     messages: createMessageStore({ client, tableName: config.stateTableName }),
     contacts: createContactStore({ client, tableName: config.stateTableName }),
-    templates: createStaticTemplateRegistry(config.templates),
+    templates: createStoreTemplateRegistry({ store: createTemplateStore({ client, tableName: config.stateTableName }), ttlMs: config.templateCacheTtlMs }),
     enqueue: (record) => queue.enqueue(record),
     publish: (events) => publisher.publish(events),
     businessAccountOf: (phoneNumberId) => numbers.businessAccountOf(phoneNumberId),

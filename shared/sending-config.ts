@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { ENV, integerVar, jsonVar, parsePublisherEnv, requiredVar, secretSource, textVar, type Env } from './config.js';
 import type { SecretSource } from './adapters/secrets.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from './domain/sending/policy.js';
-import { parseTemplateRegistryConfig } from './domain/templates/template-registry.js';
-import type { TemplateInfo } from './domain/templates/template-registry.js';
+import { DEFAULT_TEMPLATE_CACHE_TTL_MS } from './adapters/template-registry.js';
 import { MESSAGE_CATEGORIES } from './contracts/events/outbound/vocabulary.js';
 import { DEFAULT_PAIR_RATE, MAX_PAIR_BURST } from './domain/sending/pacing.js';
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, MIN_RATE_PER_SECOND } from './domain/sending/rate-slots.js';
@@ -34,7 +33,8 @@ export const SEND_ENV = {
   bulkDlqUrl: 'OUTBOUND_BULK_DLQ_URL',
   /** request-send's own queue, to defer a request by changing its visibility. */
   sendRequestsQueueUrl: 'SEND_REQUESTS_QUEUE_URL',
-  templates: 'TEMPLATES',
+  /** How long request-send and post-message reuse a template read from the registry, in ms (0: every time). */
+  templateCacheTtlMs: 'TEMPLATE_CACHE_TTL_MS',
   policy: 'SEND_POLICY',
   businessAccounts: 'BUSINESS_ACCOUNTS',
   graphBaseUrl: 'GRAPH_API_BASE_URL',
@@ -63,30 +63,17 @@ export interface RequestSendConfig {
   readonly payloadBucketName: string;
   readonly priorityQueueUrl: string;
   readonly bulkQueueUrl: string;
-  readonly templates: readonly TemplateInfo[];
+  /** `TEMPLATE_CACHE_TTL_MS`: see `DEFAULT_TEMPLATE_CACHE_TTL_MS` for why serving a template that long is safe. @default 30000 */
+  readonly templateCacheTtlMs: number;
   readonly policy: PolicySettings;
   readonly businessAccounts: Readonly<Record<string, string>>;
 }
-
-/** `TEMPLATES`: the approved templates request-send checks a template send against (see `parseTemplateRegistryConfig`). */
-const templatesVar = z
-  .string()
-  .optional()
-  .transform((raw, ctx): readonly TemplateInfo[] => {
-    if (raw === undefined || raw === '') return [];
-    try {
-      return parseTemplateRegistryConfig(raw);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  });
 
 export function loadRequestSendConfig(env: Env): RequestSendConfig {
   const { values, ...resources } = parsePublisherEnv(env, 'request-send', {
     [SEND_ENV.priorityQueueUrl]: requiredVar,
     [SEND_ENV.bulkQueueUrl]: requiredVar,
-    [SEND_ENV.templates]: templatesVar,
+    [SEND_ENV.templateCacheTtlMs]: integerVar(DEFAULT_TEMPLATE_CACHE_TTL_MS, 0, 3_600_000),
     [SEND_ENV.policy]: jsonVar(PolicyOverridesSchema, {}),
     [SEND_ENV.businessAccounts]: jsonVar(BusinessAccountsSchema, {}),
   });
@@ -94,7 +81,7 @@ export function loadRequestSendConfig(env: Env): RequestSendConfig {
     ...resources,
     priorityQueueUrl: values[SEND_ENV.priorityQueueUrl],
     bulkQueueUrl: values[SEND_ENV.bulkQueueUrl],
-    templates: values[SEND_ENV.templates],
+    templateCacheTtlMs: values[SEND_ENV.templateCacheTtlMs],
     policy: { ...DEFAULT_POLICY_SETTINGS, ...values[SEND_ENV.policy] },
     businessAccounts: values[SEND_ENV.businessAccounts],
   });

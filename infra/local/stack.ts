@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { logger } from '../../shared/logger.js';
 import { HANDLER_VARIABLES, SETTING_VARIABLES, handlerEnvironment, type DeploymentResources } from '../handler-environment.js';
-import { CONSUMERS, EVENT_RULES, HANDLERS, ROUTES, TABLES, type ConsumerSpec, type RouteSpec } from '../topology.js';
+import { CONSUMERS, EVENT_RULES, HANDLERS, ROUTES, STATE_TABLE, TABLES, type ConsumerSpec, type RouteSpec } from '../topology.js';
 import {
   LOCAL_ACCOUNT_ID,
   LOCAL_CREDENTIALS,
@@ -22,7 +22,7 @@ import { archivePreviousRunLogs, DEFAULT_KEPT_RUNS, type ArchivedLog } from './r
 import { LOCAL_SECRET_DEFAULTS } from './secrets.js';
 import { startLocalHttpApi, type LambdaHttpHandler, type LocalHttpApi } from './http-api.js';
 import { startQueuePoller, type QueuePoller, type SqsHandler } from './queue-poller.js';
-import { registryTemplates, sandboxTemplates } from './local-templates.js';
+import { sandboxTemplates, syncLocalTemplates } from './local-templates.js';
 import { startSandbox, type Sandbox } from './sandbox/server.js';
 import { installHandlerEnvironments, runInHandlerEnvironment } from './handler-env-scope.js';
 import { SEND_ENV } from '../../shared/sending-config.js';
@@ -179,6 +179,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       throughputPerSecond: throughput,
     });
     stoppers.push(() => sandbox.close());
+    // Relais's template registry holds the sandbox's templates as a synced deployment's holds Meta's.
+    await syncLocalTemplates({
+      graphBaseUrl: sandbox.url,
+      graphVersion: sandbox.graphVersion,
+      accessToken: secrets.accessToken,
+      businessAccountId: sandbox.businessAccountId,
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: tableNames[STATE_TABLE.id]!,
+    });
+    // The start-up listing is part of starting: the request log shows what happens once the stack is up.
+    sandbox.clearRequests();
 
     // What Lambda and the deployment's wiring give every function, here pointing at the emulators.
     const platform: Record<string, string> = {
@@ -206,7 +217,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         [SEND_ENV.ratePerSecond]: String(throughput),
         [SEND_ENV.numberRates]: JSON.stringify(options.throughputByNumber ?? {}),
         [SEND_ENV.bulkSharePercent]: String(options.bulkSharePercent ?? DEFAULT_BULK_SHARE_PERCENT),
-        [SEND_ENV.templates]: JSON.stringify(registryTemplates()),
+        // The registry is per business account: the policy gate knows each sandbox number's account before any webhook names it.
+        [SEND_ENV.businessAccounts]: JSON.stringify(Object.fromEntries(sandbox.phoneNumbers.map((n) => [n.id, sandbox.businessAccountId]))),
         ...Object.fromEntries(overrides.filter(([name]) => settingNames.has(name))),
       },
     };

@@ -19,7 +19,7 @@ describe('readRelaisConfig', () => {
       throughputPerSecond: 80,
       throughputByNumber: {},
       bulkSharePercent: 80,
-      templates: [],
+      templateCacheTtlMs: 30_000,
       sendPolicy: {},
       contactSettings: {},
     });
@@ -84,25 +84,28 @@ describe('readRelaisConfig', () => {
   describe('structured settings', () => {
     const template = { name: 'order_shipped', language: 'en_US', status: 'APPROVED', category: 'utility', parameterFormat: 'positional', parameters: { body: 2 } };
 
-    it('takes templates, send policy and contact settings as JSON from cdk.json or as JSON text from -c', () => {
+    it('takes send policy and contact settings as JSON from cdk.json or as JSON text from -c', () => {
       const sendPolicy = { requireOptIn: ['marketing', 'utility'] };
       const contactSettings = { default: { keywords: { optOut: ['STOP', 'ARRET'] } } };
-      const expected = { templates: [template], sendPolicy, contactSettings };
+      const expected = { sendPolicy, contactSettings };
       expect(read(expected)).toMatchObject(expected);
-      expect(read({ templates: JSON.stringify([template]), sendPolicy: JSON.stringify(sendPolicy), contactSettings: JSON.stringify(contactSettings) })).toMatchObject(expected);
+      expect(read({ sendPolicy: JSON.stringify(sendPolicy), contactSettings: JSON.stringify(contactSettings) })).toMatchObject(expected);
     });
 
-    it('names the bad template entry by position, name and language', () => {
-      const paused = { ...template, name: 'spring_sale', language: 'fr_FR', category: 'promotional' };
-      expect(() => read({ templates: [template, paused] })).toThrow(/templates: template registry config: entry 1 \(spring_sale\/fr_FR\): category: must be one of marketing, utility, authentication/);
+    it('refuses the old templates setting in any form, saying templates now come from the registry and its sync', () => {
+      for (const templates of [[template], JSON.stringify([template]), [], '[]', '']) {
+        expect(() => read({ templates })).toThrow(/templates: templates are no longer configured: the policy gate reads them from the template registry, filled by `npm run templates -- sync --account <wabaId>`/);
+      }
     });
 
-    it('refuses the same template configured twice', () => {
-      expect(() => read({ templates: JSON.stringify([template, template]) })).toThrow(/templates: .*entry 1 \(order_shipped\/en_US\) repeats entry 0/);
+    it('takes how long the policy gate reuses a template read, from 0 to an hour', () => {
+      expect(read({ templateCacheTtlMs: '0' })).toMatchObject({ templateCacheTtlMs: 0 });
+      expect(read({ templateCacheTtlMs: 3_600_000 })).toMatchObject({ templateCacheTtlMs: 3_600_000 });
+      expect(() => read({ templateCacheTtlMs: 3_600_001 })).toThrow(/templateCacheTtlMs: must be at most 3600000/);
+      expect(() => read({ templateCacheTtlMs: '30s' })).toThrow(/templateCacheTtlMs: must be a whole number/);
     });
 
     it('refuses JSON text that does not parse, naming the key', () => {
-      expect(() => read({ templates: '[{"name": "order_shipped",' })).toThrow(/templates: is not valid JSON/);
       expect(() => read({ sendPolicy: '{marketingCap: 2}' })).toThrow(/sendPolicy: is not valid JSON/);
     });
 
@@ -111,12 +114,11 @@ describe('readRelaisConfig', () => {
       expect(() => read({ sendPolicy: { requireOptin: ['marketing'] } })).toThrow(/sendPolicy: .*requireOptin/);
       expect(() => read({ contactSettings: { default: { keywords: { optOut: [] } } } })).toThrow(/contactSettings: CONTACT_SETTINGS: default\.keywords\.optOut: /);
       expect(() => read({ contactSettings: { byBusinessAccount: { acme: {} } } })).toThrow(/contactSettings: .*byBusinessAccount\.acme/);
-      expect(() => read({ templates: { name: 'order_shipped' } })).toThrow(/templates: must be an array of templates/);
     });
 
-    it("refuses templates and a send policy that would not fit Lambda's 4 KB environment", () => {
-      const many = Array.from({ length: 40 }, (_, i) => ({ ...template, name: `order_update_${i}` }));
-      expect(() => read({ templates: many })).toThrow(/templates: templates and sendPolicy take \d+ bytes as JSON, over the 3072 bytes/);
+    it("refuses a send policy that would not fit Lambda's 4 KB environment", () => {
+      const many = { noMarketingCountryCallingCodes: Array.from({ length: 700 }, (_, i) => String(i % 1000)) };
+      expect(() => read({ sendPolicy: many })).toThrow(/sendPolicy: takes \d+ bytes as JSON, over the 3072 bytes/);
     });
   });
 

@@ -158,7 +158,7 @@ describe('RelaisStack with default configuration', () => {
       const table = { [ENV.stateTableName]: ref(stack.tables.table(TABLES[0]!)) };
       const publisher = { ...table, [ENV.eventBusName]: ref(stack.events.bus), [ENV.payloadBucketName]: ref(stack.payloads.bucket) };
       const lanes = { [SEND_ENV.priorityQueueUrl]: ref(queueOf('OutboundPriority')), [SEND_ENV.bulkQueueUrl]: ref(queueOf('OutboundBulk')) };
-      const sendSettings = { [SEND_ENV.templates]: '[]', [SEND_ENV.policy]: '{}' };
+      const sendSettings = { [SEND_ENV.templateCacheTtlMs]: '30000', [SEND_ENV.policy]: '{}' };
       const templatesGraph = { ...table, [ENV.accessTokenArn]: ref(stack.secrets.accessToken as never), [SEND_ENV.graphBaseUrl]: 'https://graph.facebook.com', [SEND_ENV.graphVersion]: 'v25.0' };
       const byHandler: Record<string, Record<string, unknown>> = {
         'verify-webhook': { [ENV.verifyTokenArn]: ref(stack.secrets.verifyToken as never) },
@@ -649,15 +649,14 @@ describe('RelaisStack configured through CDK context', () => {
     template.hasOutput('AccessTokenArn', { Value: arn('access-token') });
   });
 
-  it('passes the Graph API target, throughput, templates, send policy and contact settings to the handlers that read them', () => {
-    const template0 = { name: 'order_shipped', language: 'en_US', status: 'APPROVED', category: 'utility' };
+  it('passes the Graph API target, throughput, template cache, send policy and contact settings to the handlers that read them', () => {
     const { stack, template } = synth({
       graphApiBaseUrl: 'https://graph.example.test/',
       graphApiVersion: 'v24.0',
       throughputPerSecond: '250',
       throughputByNumber: JSON.stringify({ '106540352242923': 1000, '106540352242924': 20 }),
       bulkSharePercent: '65',
-      templates: JSON.stringify([template0]),
+      templateCacheTtlMs: '0',
       sendPolicy: { requireOptIn: ['marketing', 'utility'] },
       contactSettings: { default: { keywords: { optOut: ['STOP', 'ARRET'] } } },
     });
@@ -673,11 +672,11 @@ describe('RelaisStack configured through CDK context', () => {
     expect(sender.bulkSharePercent).toBe(65);
     for (const name of ['post-message', 'request-send']) {
       const config = loadRequestSendConfig(envOf(name));
-      expect(config.templates).toEqual([template0]);
+      expect(config.templateCacheTtlMs).toBe(0);
       expect(config.policy.requireOptIn).toEqual(['marketing', 'utility']);
     }
     expect(loadContactActivityConfig(envOf('track-contact-activity')).settingsFor('1234').keywords.optOut).toEqual(['STOP', 'ARRET']);
-    for (const name of HANDLER_NAMES.filter((n) => !['post-message', 'request-send'].includes(n))) expect(envOf(name)[SEND_ENV.templates]).toBeUndefined();
+    for (const name of HANDLER_NAMES.filter((n) => !['post-message', 'request-send'].includes(n))) expect(envOf(name)[SEND_ENV.templateCacheTtlMs]).toBeUndefined();
   });
 
   it('refuses to synthesise with invalid context, naming the key', () => {

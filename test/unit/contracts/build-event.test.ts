@@ -6,7 +6,7 @@ import { DetailType } from '#shared/contracts/events/catalogue.js';
 import type { DomainEvent, EventData } from '#shared/contracts/events/registry.js';
 import { UNKNOWN_CONSENT } from '#shared/domain/consent/consent.js';
 import { DEFAULT_POLICY_SETTINGS } from '#shared/domain/sending/policy.js';
-import { createStaticTemplateRegistry } from '#shared/domain/templates/template-registry.js';
+import { createStoreTemplateRegistry } from '#shared/adapters/template-registry.js';
 import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send.js';
 import { inMemoryMessageStore } from '#test/support/in-memory-messages.js';
 import { eventJsonSchemas } from '#shared/contracts/json-schema.js';
@@ -114,7 +114,7 @@ describe('request-send builds through buildEvent', () => {
             consent: UNKNOWN_CONSENT,
           }),
         },
-        templates: createStaticTemplateRegistry([]),
+        templates: createStoreTemplateRegistry({ store: { get: async () => undefined }, ttlMs: 0 }),
         enqueue: async () => undefined,
         publish: async (events) => void published.push(...events),
         businessAccountOf: async () => '102290129340398',

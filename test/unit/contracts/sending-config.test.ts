@@ -82,11 +82,17 @@ describe('the loaders report every problem at once, naming each variable', () =>
     expect(() => loadSenderConfig(withoutToken)).toThrow(/set WHATSAPP_ACCESS_TOKEN_ARN \(Secrets Manager\) or WHATSAPP_ACCESS_TOKEN/);
   });
 
-  it('refuses request-send templates and policy it cannot use, naming the variable and the place inside it', () => {
-    const env = { ...BASE, [SEND_ENV.templates]: '[{"name": "commande_expédiée 📦"}]', [SEND_ENV.policy]: '{"marketingCap": {"max": -1, "perMs": 1}}' };
+  it('refuses a request-send template cache time and policy it cannot use, naming the variable and the place inside it', () => {
+    const env = { ...BASE, [SEND_ENV.templateCacheTtlMs]: '30 s', [SEND_ENV.policy]: '{"marketingCap": {"max": -1, "perMs": 1}}' };
     const attempt = () => loadRequestSendConfig(env);
-    expect(attempt).toThrow(/TEMPLATES: template registry config/);
+    expect(attempt).toThrow(/TEMPLATE_CACHE_TTL_MS: /);
     expect(attempt).toThrow(/SEND_POLICY: marketingCap\.max: /);
+  });
+
+  it('reuses a template read for 30 s unless TEMPLATE_CACHE_TTL_MS says otherwise (0: every time)', () => {
+    expect(loadRequestSendConfig(BASE).templateCacheTtlMs).toBe(30_000);
+    expect(loadRequestSendConfig({ ...BASE, [SEND_ENV.templateCacheTtlMs]: '0' }).templateCacheTtlMs).toBe(0);
+    expect(() => loadRequestSendConfig({ ...BASE, [SEND_ENV.templateCacheTtlMs]: '3600001' })).toThrow(/TEMPLATE_CACHE_TTL_MS: /);
   });
 
   it('reads nothing but its state table, bus and bucket for track-message-status', () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { HANDLER_VARIABLES, SETTING_VARIABLES, handlerEnvironment, variablesOf, type DeploymentResources } from '#infra/handler-environment.js';
 import { CONSUMERS, ENV, HANDLERS, STATE_TABLE } from '#infra/topology.js';
-import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadVerifyWebhookConfig } from '#shared/config.js';
+import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
 import { isStackVariable } from '#test/support/hermetic-env.js';
 
@@ -25,6 +25,7 @@ const LOADERS: Record<string, (env: Readonly<Record<string, string | undefined>>
   'send-message': loadSenderConfig,
   'track-contact-activity': loadContactActivityConfig,
   'track-message-status': loadMessageStatusConfig,
+  'track-template-changes': loadTemplateActivityConfig,
 };
 
 /** Resources shaped like the local stack's (names and URLs of the emulators; secrets as plain values). */
@@ -39,7 +40,7 @@ const LOCAL: DeploymentResources = {
     [SEND_ENV.graphBaseUrl]: 'http://127.0.0.1:3001',
     [SEND_ENV.graphVersion]: 'v25.0',
     [SEND_ENV.ratePerSecond]: '80',
-    [SEND_ENV.templates]: '[]',
+    [SEND_ENV.templateCacheTtlMs]: '0',
     [SEND_ENV.maxAttempts]: '3',
   },
 };
@@ -95,7 +96,7 @@ describe('handler environments', () => {
 
   it('gives a setting only to the handlers whose needs name its group', () => {
     const holders = HANDLER_NAMES.filter((name) => handlerEnvironment(name, HANDLERS[name], LOCAL)[SEND_ENV.maxAttempts] !== undefined);
-    const templateHolders = HANDLER_NAMES.filter((name) => handlerEnvironment(name, HANDLERS[name], LOCAL)[SEND_ENV.templates] !== undefined);
+    const templateHolders = HANDLER_NAMES.filter((name) => handlerEnvironment(name, HANDLERS[name], LOCAL)[SEND_ENV.templateCacheTtlMs] !== undefined);
 
     expect(holders).toEqual(['send-message']);
     expect(templateHolders.sort()).toEqual(['post-message', 'request-send']);

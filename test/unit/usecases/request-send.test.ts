@@ -5,7 +5,8 @@ import type { MessageRecord } from '#shared/adapters/message-store.js';
 import type { DomainEvent } from '#shared/contracts/events/registry.js';
 import { UNKNOWN_CONSENT } from '#shared/domain/consent/consent.js';
 import { DEFAULT_POLICY_SETTINGS } from '#shared/domain/sending/policy.js';
-import { createStaticTemplateRegistry } from '#shared/domain/templates/template-registry.js';
+import { createStoreTemplateRegistry } from '#shared/adapters/template-registry.js';
+import { applyTemplateFact } from '#shared/domain/templates/apply-fact.js';
 import { requestSend, type RequestSendDeps } from '#shared/usecases/request-send.js';
 import { inMemoryMessageStore } from '#test/support/in-memory-messages.js';
 
@@ -22,6 +23,25 @@ function request(key: string, data: Record<string, unknown> = {}) {
 }
 
 const promo = { type: 'template', name: 'spring_promo', language: 'en_US', components: { body: [{ type: 'text', parameterName: 'first_name', text: 'Ana' }] } };
+/** The registry's record of spring_promo, as the sync leaves it. */
+const springPromoApplied = applyTemplateFact(
+  undefined,
+  {
+    kind: 'snapshot',
+    source: 'sync',
+    at: '2026-11-21T09:00:00.000Z',
+    businessAccountId: WABA,
+    name: 'spring_promo',
+    language: 'en_US',
+    templateId: '90071992547409931',
+    category: 'MARKETING',
+    status: 'APPROVED',
+    parameterFormat: 'NAMED',
+    components: [{ type: 'BODY', text: '¡Hola {{first_name}}! La primavera 🌸 llega', example: { body_text_named_params: [{ param_name: 'first_name', example: 'Ana' }] } }],
+  },
+  '2026-11-21T09:00:00.000Z',
+);
+const springPromo = springPromoApplied.outcome === 'changed' ? springPromoApplied.record : undefined;
 
 function setup(context: Partial<SendContext> | undefined) {
   const messages = inMemoryMessageStore();
@@ -37,9 +57,7 @@ function setup(context: Partial<SendContext> | undefined) {
   const deps: RequestSendDeps = {
     messages,
     contacts,
-    templates: createStaticTemplateRegistry([
-      { name: 'spring_promo', language: 'en_US', status: 'APPROVED', category: 'marketing', parameterFormat: 'named', parameters: { body: ['first_name'] } },
-    ]),
+    templates: createStoreTemplateRegistry({ store: { get: async (waba, name) => (waba === WABA && name === 'spring_promo' ? springPromo : undefined) }, ttlMs: 0 }),
     enqueue: async (r) => void enqueued.push(r),
     publish: async (events) => void published.push(...events),
     businessAccountOf: async () => WABA,
