@@ -10,6 +10,7 @@ import { WebhookIngress, type HandlerFunctionProps } from './constructs/webhook-
 import { WhatsAppSecrets } from './constructs/whatsapp-secrets.js';
 import { EventConsumers } from './constructs/event-consumers.js';
 import { OperationsAlerts } from './constructs/operations-alerts.js';
+import { TEMPLATE_SYNC_HANDLER, TemplateSync } from './constructs/template-sync.js';
 import { handlerEnvironment, type DeploymentResources } from './handler-environment.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, TABLES, type HandlerNeeds } from './topology.js';
 import { ConfigError, loadContactActivityConfig } from '../shared/config.js';
@@ -166,6 +167,26 @@ export const RelaisConfigSchema = z.object({
       .record(z.string(), z.unknown(), { error: 'must be an object' })
       .superRefine(acceptedBy((json) => loadContactActivityConfig({ ...PROBE_ENV, [ENV.contactSettings]: json }))),
   ).default({}),
+  /**
+   * WhatsApp Business Accounts whose templates the scheduled sync reads from Meta, as an array of ids or its JSON
+   * text. An explicit list rather than the accounts of the numbers Relais knows: an account has templates before
+   * any of its numbers sends, and the sync needs no number. Empty: no schedule (`npm run templates -- sync` still
+   * works). @default []
+   */
+  templateSyncAccounts: jsonContext(
+    z
+      .array(z.string({ error: 'must be a string of digits' }).regex(/^\d{1,32}$/, { error: 'must be a WhatsApp Business Account id (digits only)' }), {
+        error: 'must be an array of WhatsApp Business Account ids',
+      })
+      .refine((ids) => new Set(ids).size === ids.length, { error: 'must not name an account twice' }),
+  ).default([]),
+  /**
+   * Minutes between two scheduled syncs of an account, 15 (the sync function's longest run, so two runs never
+   * overlap) to 1440 (a day). @default 60
+   */
+  templateSyncIntervalMinutes: wholeNumber(15)
+    .refine((minutes) => minutes <= 1440, { error: 'must be at most 1440 (a day)' })
+    .default(60),
   /** An e-mail address subscribed to the operational alerts topic. @default - none */
   alertEmail: z.email({ error: 'must be an e-mail address' }).optional(),
   /** Use this existing app-secret secret instead of creating one. @default - created */
@@ -239,6 +260,7 @@ export class RelaisStack extends Stack {
   readonly ingress: WebhookIngress;
   readonly consumers: EventConsumers;
   readonly alerts: OperationsAlerts;
+  readonly templateSync: TemplateSync;
 
   constructor(scope: Construct, id: string, props: RelaisStackProps = {}) {
     const { config: givenConfig, ...stackProps } = props;
@@ -275,8 +297,17 @@ export class RelaisStack extends Stack {
       functionDefaults: { logLevel: config.logLevel, logRetention },
     });
 
+    const syncNeeds = HANDLERS[TEMPLATE_SYNC_HANDLER];
+    if (syncNeeds === undefined) throw new Error(`RelaisStack: handler "${TEMPLATE_SYNC_HANDLER}" has no entry in HANDLERS (infra/topology.ts)`);
+    this.templateSync = new TemplateSync(this, 'TemplateSync', {
+      businessAccountIds: config.templateSyncAccounts,
+      interval: Duration.minutes(config.templateSyncIntervalMinutes),
+      needs: syncNeeds,
+      functionDefaults: { logLevel: config.logLevel, logRetention },
+    });
+
     // What each handler may touch comes from HANDLERS in infra/topology.ts, applied the same way to all.
-    for (const [handlerName, fn] of [...this.ingress.functions, ...this.consumers.functions]) {
+    for (const [handlerName, fn] of [...this.ingress.functions, ...this.consumers.functions, [TEMPLATE_SYNC_HANDLER, this.templateSync.function] as const]) {
       this.grantNeeds(fn, handlerName, HANDLERS[handlerName]);
     }
 
@@ -288,7 +319,7 @@ export class RelaisStack extends Stack {
       });
     }
     this.alerts = new OperationsAlerts(this, 'Alerts', {
-      alarms: this.consumers.dlqAlarms,
+      alarms: [...this.consumers.dlqAlarms, this.templateSync.failureAlarm],
       ...(config.alertEmail !== undefined ? { email: config.alertEmail } : {}),
     });
     new CfnOutput(this, 'AlertsTopicArn', { description: 'Subscribe on-call here: DLQ alarms notify this topic', value: this.alerts.topic.topicArn });

@@ -25,6 +25,7 @@ import { createGraphTemplates } from './adapters/graph-templates.js';
 import { createTemplateStore } from './adapters/template-store.js';
 import { loadTemplatesApiConfig, loadTemplatesReadConfig } from './templates-config.js';
 import type { ManageTemplatesDeps, TemplateReadDeps } from './usecases/manage-templates.js';
+import type { SyncTemplatesDeps } from './usecases/sync-templates.js';
 
 /**
  * Composition root: how handlers build their dependencies from the environment, written once. Each
@@ -169,6 +170,12 @@ export function manageTemplatesDepsFromEnvironment(): ManageTemplatesDeps {
     }),
     now: Date.now,
   };
+}
+
+/** Dependencies of the scheduled template sync (sync-templates): the registry and Meta's template listing. */
+export function templateSyncDepsFromEnvironment(): SyncTemplatesDeps {
+  const { templates, graph } = manageTemplatesDepsFromEnvironment();
+  return { store: templates, graph, now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 }
 
 /** Dependencies of the Templates API's read routes (list, get). */

@@ -22,6 +22,8 @@ describe('readRelaisConfig', () => {
       templateCacheTtlMs: 30_000,
       sendPolicy: {},
       contactSettings: {},
+      templateSyncAccounts: [],
+      templateSyncIntervalMinutes: 60,
     });
   });
 

@@ -46,6 +46,13 @@ describe('synth-time validation (cdk-nag AWS Solutions checks and CloudFormation
     expect(readReport(assembly.directory).pluginReports.flatMap((r) => r.violations)).toEqual([]);
   });
 
+  it('report no unacknowledged finding with scheduled template syncs configured', () => {
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], templateSyncAccounts: ['102290129340398', '18014398509481985123'] } });
+    new RelaisStack(app, 'Relais');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(readReport(app.synth().directory).pluginReports.flatMap((r) => r.violations)).toEqual([]);
+  });
+
   it('accept a function bound to an indexed table through StateTables.bind', () => {
     const { app, stack } = nagApp();
     stack.tables.bind(stack.ingress.handler('receive-webhook'), STATE_TABLE);
@@ -67,9 +74,11 @@ describe('synth-time validation (cdk-nag AWS Solutions checks and CloudFormation
     expect(byRule(/^AwsSolutions-APIG4$/)).toEqual(ROUTES.filter((r) => r.auth === 'none').map((r) => `Relais/Ingress/Api/${r.method}--webhook`).sort());
     expect(byRule(/^AwsSolutions-SMG4$/)).toEqual(['Relais/WhatsAppSecrets/AccessToken', 'Relais/WhatsAppSecrets/AppSecret', 'Relais/WhatsAppSecrets/VerifyToken']);
     // Wildcards: only on function roles, each naming the one resource or action pattern it accepts.
-    for (const path of byRule(/^AwsSolutions-IAM5/)) expect(path).toMatch(/^Relais\/(Ingress|Consumers)\/[A-Za-z]+\/Role$/);
+    for (const path of byRule(/^AwsSolutions-IAM5/)) expect(path).toMatch(/^Relais\/(Ingress|Consumers|TemplateSync)\/[A-Za-z]+\/Role$/);
     for (const ack of acks.filter((a) => a.rule.startsWith('AwsSolutions-IAM5'))) expect(ack.rule).toMatch(/^AwsSolutions-IAM5\[(Resource|Action)::.+\]$/);
-    expect([...new Set(acks.map((a) => a.rule.replace(/\[.*$/, '')))].sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-SMG4']);
+    // A queue without a DLQ: only the template sync's failure queue, which is the DLQ of its schedule and function.
+    expect(byRule(/^AwsSolutions-SQS3$/)).toEqual(['Relais/TemplateSync/Failures']);
+    expect([...new Set(acks.map((a) => a.rule.replace(/\[.*$/, '')))].sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5', 'AwsSolutions-SMG4', 'AwsSolutions-SQS3']);
   });
 
   it('still report an unauthenticated route that is not the webhook', () => {

@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppFunction } from '#infra/constructs/app-function.js';
 import { RelaisStack } from '#infra/relais-stack.js';
+import { TEMPLATE_SYNC_HANDLER } from '#infra/constructs/template-sync.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, SEND_REQUESTS, STATE_TABLE, TABLES, TTL_ATTRIBUTE, type ConsumerSpec } from '#infra/topology.js';
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
@@ -44,7 +45,7 @@ const WEBHOOK_HANDLERS = ['verify-webhook', 'receive-webhook'];
 
 /** Every handler the stack deploys, whether an HTTP route or a queue serves it. */
 function functionOf(stack: RelaisStack, name: string): AppFunction {
-  const fn = stack.ingress.functions.get(name) ?? stack.consumers.functions.get(name);
+  const fn = stack.ingress.functions.get(name) ?? stack.consumers.functions.get(name) ?? (name === TEMPLATE_SYNC_HANDLER ? stack.templateSync.function : undefined);
   if (fn === undefined) throw new Error(`no function for handler ${name}`);
   return fn;
 }
@@ -114,8 +115,8 @@ describe('RelaisStack with default configuration', () => {
 
   describe('Lambda functions', () => {
     it('creates one function per distinct handler across routes and consumers, for every HANDLERS entry', () => {
-      const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler)]);
-      expect(handlers.size).toBe(17);
+      const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler), TEMPLATE_SYNC_HANDLER]);
+      expect(handlers.size).toBe(18);
       template.resourceCountIs('AWS::Lambda::Function', handlers.size);
       expect([...handlers].sort()).toEqual([...HANDLER_NAMES].sort());
       expect([...stack.ingress.functions.keys()].filter((name) => stack.consumers.functions.has(name))).toEqual([]);
@@ -189,6 +190,7 @@ describe('RelaisStack with default configuration', () => {
         'list-templates': table,
         'get-template': table,
         'delete-template': templatesGraph,
+        'sync-templates': templatesGraph,
       };
       return { ...common, ...byHandler[name] };
     };
@@ -215,6 +217,7 @@ describe('RelaisStack with default configuration', () => {
       'track-message-status': loadMessageStatusConfig,
       'track-template-changes': loadTemplateActivityConfig,
       'create-template': loadTemplatesApiConfig,
+      'sync-templates': loadTemplatesApiConfig,
       'list-templates': loadTemplatesReadConfig,
       'get-template': loadTemplatesReadConfig,
       'delete-template': loadTemplatesApiConfig,
@@ -277,14 +280,14 @@ describe('RelaisStack with default configuration', () => {
       }
     });
 
-    it('lets each secret be read by the handlers that need it: the verify token by verify-webhook, the app secret by receive-webhook, the access token by send-message and the template create and delete routes', () => {
+    it('lets each secret be read by the handlers that need it: the verify token by verify-webhook, the app secret by receive-webhook, the access token by send-message, the template create and delete routes and the template sync', () => {
       const readers = (secret: object) =>
         HANDLER_NAMES.filter((name) =>
           statementsOf(template, functionOf(stack, name)).some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && resourcesOf(s).some((r) => JSON.stringify(r) === JSON.stringify(secret))),
         );
       expect(readers(ref(stack.secrets.verifyToken as never))).toEqual(['verify-webhook']);
       expect(readers(ref(stack.secrets.appSecret as never))).toEqual(['receive-webhook']);
-      expect(readers(ref(stack.secrets.accessToken as never))).toEqual(['send-message', 'create-template', 'delete-template']);
+      expect(readers(ref(stack.secrets.accessToken as never))).toEqual(['send-message', 'create-template', 'delete-template', 'sync-templates']);
       for (const name of HANDLER_NAMES) {
         const reads = statementsOf(template, functionOf(stack, name)).filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
         expect(reads.flatMap(resourcesOf)).toHaveLength(HANDLERS[name]!.secrets?.length ?? 0);
@@ -297,6 +300,7 @@ describe('RelaisStack with default configuration', () => {
         queueNames.set(JSON.stringify(arnOf(queueOf(spec.id))), spec.id);
         queueNames.set(JSON.stringify(arnOf(dlqOf(spec.id))), `${spec.id}Dlq`);
       }
+      queueNames.set(JSON.stringify(arnOf(stack.templateSync.failures)), 'TemplateSyncFailures');
       const targets = (name: string, action: string) =>
         statementsOf(template, functionOf(stack, name))
           .filter((s) => actionsOf(s).includes(action))
@@ -310,6 +314,8 @@ describe('RelaisStack with default configuration', () => {
         // request-send knows its own queue's URL (to delay a request) but may not send to it.
         'request-send': ['OutboundBulk', 'OutboundPriority'],
         'send-message': ['OutboundBulkDlq', 'OutboundPriorityDlq'],
+        // A failed scheduled sync's event (Lambda's on-failure destination).
+        'sync-templates': ['TemplateSyncFailures'],
       });
       expect(Object.fromEntries(Object.entries(receives).filter(([, queues]) => queues.length > 0))).toEqual({
         'request-send': ['SendRequests'],
@@ -324,8 +330,8 @@ describe('RelaisStack with default configuration', () => {
   describe('queues', () => {
     const queueProps = (queue: { node: { defaultChild?: unknown } }) => template.findResources('AWS::SQS::Queue')[logicalId(queue)];
 
-    it('creates a queue and a dead-letter queue per consumer', () => {
-      template.resourceCountIs('AWS::SQS::Queue', CONSUMERS.length * 2);
+    it('creates a queue and a dead-letter queue per consumer, and the template sync failure queue', () => {
+      template.resourceCountIs('AWS::SQS::Queue', CONSUMERS.length * 2 + 1);
     });
 
     it.each(CONSUMERS)('dead-letters $id messages after $maxReceiveCount receives into an encrypted, retained DLQ of the same kind', (spec) => {
@@ -376,8 +382,8 @@ describe('RelaisStack with default configuration', () => {
       });
     });
 
-    it('has one alarm per DLQ and no other', () => {
-      template.resourceCountIs('AWS::CloudWatch::Alarm', CONSUMERS.length);
+    it('has one alarm per DLQ and one on the template sync failure queue, no other', () => {
+      template.resourceCountIs('AWS::CloudWatch::Alarm', CONSUMERS.length + 1);
     });
   });
 
@@ -536,7 +542,7 @@ describe('RelaisStack with default configuration', () => {
         PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
       });
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      expect(Object.keys(alarms)).toHaveLength(CONSUMERS.length);
+      expect(Object.keys(alarms)).toHaveLength(CONSUMERS.length + 1);
       for (const alarm of Object.values(alarms)) {
         expect(alarm['Properties']['AlarmActions']).toEqual([{ Ref: topicId }]);
         expect(alarm['Properties']['OKActions']).toEqual([{ Ref: topicId }]);
