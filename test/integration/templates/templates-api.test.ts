@@ -13,7 +13,7 @@ import { createGraphTemplates } from '#shared/adapters/graph-templates.js';
 import { createTemplateStore } from '#shared/adapters/template-store.js';
 import { CreateTemplateResponseSchema, DeleteTemplateResponseSchema, GetTemplateResponseSchema, ListTemplatesResponseSchema } from '#shared/contracts/http/templates/responses.js';
 import { syncTemplates } from '#shared/usecases/sync-templates.js';
-import { BUSINESS_ACCOUNT_ID, signedRequest, startSendingStack, type HttpAnswer, type SendingStack } from '#test/support/stack-harness.js';
+import { BUSINESS_ACCOUNT_ID, eventually, signedRequest, startSendingStack, type HttpAnswer, type SendingStack } from '#test/support/stack-harness.js';
 
 const WABA = BUSINESS_ACCOUNT_ID;
 const base = `/accounts/${WABA}/templates`;
@@ -77,8 +77,16 @@ describe('templates API on the local stack', () => {
     const second = await api('POST', base, body('avis_livraison', 'ar'));
     expect(second.status, second.text).toBe(201);
 
-    // Meta approves; the registry learns it from Meta's webhook or the next sync, whichever comes first.
+    // Meta approves at once: its webhook, stamped in whole seconds, must not read as older than the creation.
     await s.stack.sandbox.reviewTemplate({ name: 'avis_livraison', language: 'fr', status: 'APPROVED' });
+    await eventually(
+      async () => {
+        const read = GetTemplateResponseSchema.parse((await api('GET', `${base}/avis_livraison?language=fr`)).json);
+        return read.languages[0]?.status === 'APPROVED' ? read : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the approval webhook to reach the registry' },
+    );
+    // A sync afterwards changes nothing Meta did not change.
     const store = createTemplateStore({ client: DynamoDBDocumentClient.from(raw), tableName: s.stateTableName });
     const graph = createGraphTemplates({ baseUrl: s.stack.sandboxUrl, version: 'v25.0', accessToken: async () => LOCAL_SECRET_DEFAULTS.accessToken });
     await syncTemplates(WABA, { graph, store, now: Date.now, sleep: async () => {} });
@@ -100,7 +108,7 @@ describe('templates API on the local stack', () => {
     const versions = fr.history.items.map((h) => h.version);
     expect(versions).toEqual([...versions].sort((a, b) => b - a));
     expect(fr.history.items.at(-1)).toMatchObject({ version: 1, kind: 'snapshot', source: 'api' });
-    expect(fr.history.items.some((h) => (h.changes['status'] as { to?: unknown } | undefined)?.to === 'APPROVED')).toBe(true);
+    expect(fr.history.items.filter((h) => (h.changes['status'] as { to?: unknown } | undefined)?.to === 'APPROVED').map((h) => [h.kind, h.source])).toEqual([['status', 'webhook']]);
     expect(read.text).not.toMatch(/"pk"|"sk"|"document"/);
 
     const one = await api('DELETE', `${base}/avis_livraison?language=fr`);
