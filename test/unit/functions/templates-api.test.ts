@@ -410,6 +410,13 @@ describe('templates API', () => {
       expect(next.languages[0]!.history.nextCursor).toBeUndefined();
     });
 
+    it('finds a language in either of Meta’s spellings and any case (fr, FR; pt_BR, pt-BR)', async () => {
+      meta.answer({ status: 200, body: `{"id":"31339566287400388","status":"PENDING","category":"UTILITY"}` });
+      await create(creationBody({ language: 'pt_BR' }));
+      expect((await get('livraison_colis', { language: 'FR' })).body['languages'].map((l: { language: string }) => l.language)).toEqual(['fr']);
+      expect((await get('livraison_colis', { language: 'pt-BR' })).body['languages'].map((l: { language: string }) => l.language)).toEqual(['pt_BR']);
+    });
+
     it('answers 404 for an unknown name or language, and 400 for a cursor without a language', async () => {
       expect((await get('inconnu')).body['error'].code).toBe('template_not_found');
       expect((await get('livraison_colis', { language: 'pt_BR' })).status).toBe(404);
