@@ -213,7 +213,27 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): (request: Re
     };
     const expected = await signatureOf();
     if (expected === undefined || !constantTimeEqual(expected, signature)) {
-      return deny(SIGV4_MESSAGES.mismatch, await diagnoseMismatch({ request, target: target.path, headers, signedHeaders, declaredHash, signature, signatureOf, accessKeyId }));
+      // A query string signed in the order it was typed (curl before 8.x does) rather than sorted by name: the SDK
+      // signer always sorts, so this trial builds the canonical request by hand.
+      const querySignedAsSent = (): string | undefined => {
+        const raw = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+        if (!/^[A-Za-z0-9\-._~/]*$/.test(target.path)) return undefined;
+        const canonical = [
+          request.method.toUpperCase(),
+          target.path,
+          raw,
+          ...signedHeaders.map((name) => `${name}:${(headers[name] ?? '').trim().replace(/\s+/g, ' ')}`),
+          '',
+          signedHeaders.join(';'),
+          payloadHash,
+        ].join('\n');
+        const scope = `${amzDate.slice(0, 8)}/${region}/${service}/aws4_request`;
+        const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+        let key: Buffer = Buffer.from(`AWS4${principal.secretAccessKey}`, 'utf8');
+        for (const part of [amzDate.slice(0, 8), region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+        return createHmac('sha256', key).update(stringToSign).digest('hex');
+      };
+      return deny(SIGV4_MESSAGES.mismatch, await diagnoseMismatch({ request, target: target.path, headers, signedHeaders, declaredHash, signature, signatureOf, querySignedAsSent, accessKeyId }));
     }
 
     return {
@@ -254,6 +274,8 @@ async function diagnoseMismatch(context: {
   readonly declaredHash: string | undefined;
   readonly signature: string;
   readonly signatureOf: (variant: SigningVariant) => Promise<string | undefined>;
+  /** The signature of the request with its query string canonicalised as sent, unsorted (`undefined`: not tried). */
+  readonly querySignedAsSent: () => string | undefined;
   readonly accessKeyId: string;
 }): Promise<string> {
   const { target, headers, signedHeaders, signature, signatureOf } = context;
@@ -274,6 +296,16 @@ async function diagnoseMismatch(context: {
         : `path encoding: the signature matches the path ${signedAs}, but SigV4 for execute-api signs the path encoded once more (a '+' is signed as '%2B', a '%2B' as '%252B'). curl signs the path as typed: with curl, name a contact by its contact id or BSUID; a phone reference needs a signer that encodes the path, such as an AWS SDK's SignatureV4.`;
     if (await matches({ pathAsIs: target })) return encodingHint('as sent, not encoded again');
     if (decoded !== undefined && decoded !== target && (await matches({ pathAsIs: decoded }))) return encodingHint('percent-decoded');
+  }
+  const query = context.request.url.includes('?') ? context.request.url.slice(context.request.url.indexOf('?') + 1) : '';
+  const sentOrder = query.split('&').filter((pair) => pair !== '');
+  const sortedOrder = [...sentOrder].sort();
+  if (sentOrder.join('&') !== sortedOrder.join('&')) {
+    const asSent = context.querySignedAsSent();
+    if (asSent !== undefined && constantTimeEqual(asSent, signature)) {
+      const names = (pairs: readonly string[]) => pairs.map((pair) => pair.split('=')[0]).join(', ');
+      return `query order: the signature covers the query parameters in the order sent (${names(sentOrder)}), but SigV4 signs them sorted by name (${names(sortedOrder)}); write them in that order (curl before 8.x signs them as typed) or use a signer that sorts them, such as an AWS SDK's SignatureV4.`;
+    }
   }
   const host = headers['host'];
   const port = host === undefined ? undefined : /^(.*):\d+$/.exec(host);

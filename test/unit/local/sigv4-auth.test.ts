@@ -211,6 +211,35 @@ describe('SigV4 verification of the local HTTP API', () => {
       expect(verdict.hint).toContain('curl signs the path as typed: with curl, name a contact by its contact id or BSUID');
     });
 
+    it('the query parameters were signed in the order typed, as curl 7.x does, instead of sorted by name', async () => {
+      // A client following the canonical-request steps of the SigV4 guide except the sorting of the query, written
+      // here apart from the verifier: https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
+      const amzDate = '20261121T120000Z';
+      const query = 'status=APPROVED&limit=2&category=UTILITY';
+      const path = '/accounts/102290129340398/templates';
+      const canonical = ['GET', path, query, `host:${HOST}`, `x-amz-date:${amzDate}`, '', 'host;x-amz-date', createHash('sha256').update('').digest('hex')].join('\n');
+      const scope = `20261121/eu-west-1/execute-api/aws4_request`;
+      const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
+      const key = ['20261121', 'eu-west-1', 'execute-api', 'aws4_request'].reduce<Buffer>((k, part) => createHmac('sha256', k).update(part).digest(), Buffer.from('AWS4local'));
+      const signature = createHmac('sha256', key).update(toSign).digest('hex');
+      const request: ReceivedRequest = {
+        method: 'GET',
+        url: `${path}?${query}`,
+        headers: { host: HOST, 'x-amz-date': amzDate, authorization: `AWS4-HMAC-SHA256 Credential=local/${scope}, SignedHeaders=host;x-amz-date, Signature=${signature}` },
+        body: new Uint8Array(),
+      };
+
+      const verdict = refusal(await verify(request));
+      const sorted = refusal(await verify({ ...request, url: `${path}?category=UTILITY&limit=2&status=APPROVED` }));
+
+      expect(verdict.aws).toBe(SIGV4_MESSAGES.mismatch);
+      expect(verdict.hint).toBe(
+        'query order: the signature covers the query parameters in the order sent (status, limit, category), but SigV4 signs them sorted by name (category, limit, status); write them in that order (curl before 8.x signs them as typed) or use a signer that sorts them, such as an AWS SDK\'s SignatureV4.',
+      );
+      // Sent in the order SigV4 sorts them, the same signature no longer matches as typed: the hint does not apply.
+      expect(sorted.hint).toMatch(/^access key 'local' is known, but the signature does not match its secret/);
+    });
+
     it('the path still holds a placeholder copied from the README, signed as curl signs it', async () => {
       const request = await signed({ method: 'GET', path: '/accounts/102290129340398/contacts/<contactId>' }, { signer: signer('local', 'execute-api', 'local', { uriEscapePath: false }) });
 
