@@ -24,7 +24,7 @@ const CALLER_SHELL: NodeJS.ProcessEnv = {
   EVENT_BUS_NAME: 'prod-bus',
   SEND_MAX_ATTEMPTS: '1',
   SEND_POLICY: '{"quietHours":true}',
-  TEMPLATES: '[]',
+  TEMPLATE_CACHE_TTL_MS: '0',
   BUSINESS_ACCOUNTS: '{}',
   THROUGHPUT_PER_SECOND: '1',
   GRAPH_API_BASE_URL: 'https://graph.facebook.com',
