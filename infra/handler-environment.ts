@@ -24,6 +24,8 @@ export const SETTING_VARIABLES = {
   graphEndpoint: [SEND_ENV.graphBaseUrl, SEND_ENV.graphVersion, SEND_ENV.graphTimeoutMs],
   sendPolicy: [SEND_ENV.templateCacheTtlMs, SEND_ENV.policy, SEND_ENV.businessAccounts],
   contactSettings: [ENV.contactSettings],
+  /** The send policy alone, for the sender's consent check when a template changed category while queued. */
+  consentPolicy: [SEND_ENV.policy],
 } as const satisfies Record<NonNullable<HandlerNeeds['settings']>[number], readonly string[]>;
 
 export type SettingGroup = keyof typeof SETTING_VARIABLES;

@@ -133,6 +133,13 @@ export function senderFromEnvironment(): { deps: SendMessageDeps; queue: QueueCo
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: Math.random,
+    // Read fresh for every template message: this is the look that honours a pause or a new category that arrived
+    // while the message was queued (one GetItem; the consent Query only when the category changed).
+    templateCheck: {
+      templates: createStoreTemplateRegistry({ store: createTemplateStore({ client, tableName: config.stateTableName }), ttlMs: 0 }),
+      contacts: createContactStore({ client, tableName: config.stateTableName }),
+      requireOptIn: config.policy.requireOptIn,
+    },
   };
   return { deps, queue: createQueueControl({ client: sqsClient(), queues: config.queues }) };
 }

@@ -103,6 +103,8 @@ export interface SenderConfig {
   readonly pairIntervalMs: number;
   readonly pairBurst: number;
   readonly maxAttempts: number;
+  /** `SEND_POLICY`, the gate's policy: the sender reads its `requireOptIn` when a template changed category while queued. */
+  readonly policy: PolicySettings;
 }
 
 /** `GRAPH_API_VERSION`, defaulting to `DEFAULT_GRAPH_API_VERSION`. */
@@ -126,6 +128,7 @@ export function loadSenderConfig(env: Env): SenderConfig {
     [SEND_ENV.pairIntervalMs]: integerVar(DEFAULT_PAIR_RATE.intervalMs, 1, 60_000),
     [SEND_ENV.pairBurst]: integerVar(DEFAULT_PAIR_RATE.burst, 1, MAX_PAIR_BURST),
     [SEND_ENV.maxAttempts]: integerVar(8, 1, 50),
+    [SEND_ENV.policy]: jsonVar(PolicyOverridesSchema, {}),
   });
   const defaultRate = values[SEND_ENV.ratePerSecond];
   const rates = values[SEND_ENV.numberRates];
@@ -144,5 +147,6 @@ export function loadSenderConfig(env: Env): SenderConfig {
     pairIntervalMs: values[SEND_ENV.pairIntervalMs],
     pairBurst: values[SEND_ENV.pairBurst],
     maxAttempts: values[SEND_ENV.maxAttempts],
+    policy: { ...DEFAULT_POLICY_SETTINGS, ...values[SEND_ENV.policy] },
   });
 }

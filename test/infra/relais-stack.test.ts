@@ -182,6 +182,7 @@ describe('RelaisStack with default configuration', () => {
           [SEND_ENV.ratePerSecond]: '80',
           [SEND_ENV.numberRates]: '{}',
           [SEND_ENV.bulkSharePercent]: '80',
+          [SEND_ENV.policy]: '{}',
         },
         'track-contact-activity': { ...publisher, CONTACT_SETTINGS: '{}' },
         'track-message-status': publisher,
