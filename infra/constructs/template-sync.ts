@@ -61,7 +61,7 @@ export class TemplateSync extends Construct {
       onFailure: new destinations.SqsDestination(this.failures),
     });
     this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
-      alarmDescription: 'A scheduled template sync failed: the message in its failure queue names the account and the error (README: "Template sync")',
+      alarmDescription: 'A scheduled template sync failed: the message in its failure queue names the account and the error (README: "Deploying", templateSyncAccounts)',
       metric: this.failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
