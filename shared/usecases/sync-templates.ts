@@ -30,6 +30,17 @@ export interface SyncRetrySettings {
 
 export const DEFAULT_SYNC_RETRY: SyncRetrySettings = { maxAttempts: 6, baseDelayMs: 2_000, maxDelayMs: 60_000, maxWaitMs: 15 * 60_000 };
 
+/**
+ * The Meta time the snapshots of a page carry: one second before the page was asked for. Meta times its webhooks to
+ * the second (the entry's `time`, rounded down): a change made after the listing was asked for has a webhook time
+ * later than this, so the webhook counts as newer than the listing whenever it arrives. Timing the listing when its
+ * answer arrived instead made a pause in the same second (or during the call) look older than the listing, and the
+ * registry kept the template APPROVED until the next sync. Syncs keep their own order (milliseconds are kept).
+ */
+export function listingTimeOf(requestedAtMs: number): string {
+  return new Date(requestedAtMs - 1000).toISOString();
+}
+
 /** Templates asked for per page. @default 100 */
 export const DEFAULT_SYNC_PAGE_SIZE = 100;
 
@@ -134,7 +145,8 @@ export interface SyncTemplatesOptions {
  * Brings the registry of one WhatsApp Business Account in line with Meta's `GET /{waba-id}/message_templates`.
  * 1. Read the listing page by page (`after` cursors), backing off on rate limits and temporary faults
  *    ({@link nextListingAttempt}); a final error or exhausted retries throws {@link TemplateSyncError}.
- * 2. Turn each listed template into a `snapshot` fact timed when its page was read, and apply it through the store
+ * 2. Turn each listed template into a `snapshot` fact timed a second before its page was asked for
+ *    ({@link listingTimeOf}), and apply it through the store
  *    (which keeps the latest truth per aspect by Meta's time, so a webhook newer than the page is not undone).
  * 3. Once the listing is complete, give each template the store holds and Meta no longer lists a `deleted` fact,
  *    timed when the last page was read (a template created after that is not touched: its facts are newer).
@@ -166,11 +178,12 @@ export async function syncTemplates(businessAccountId: string, deps: SyncTemplat
   let after: string | undefined;
   let lastReadAt = iso();
   do {
+    const requestedAt = deps.now();
     const page = await readPage(businessAccountId, after, pageSize, deps, settings, random, pages, () => {
       retries++;
     }, progress);
     pages++;
-    lastReadAt = iso();
+    lastReadAt = listingTimeOf(requestedAt);
     page.unreadable.forEach(({ index, problem }) => {
       anyUnreadable = true;
       skipped.push({ page: pages, index, problem });

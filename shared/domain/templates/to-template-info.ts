@@ -18,8 +18,8 @@ import type { MetaTemplateComponent, TemplateRecord } from './records.js';
  * The sandbox has its own copy of the button rule (`requiredButtonParameters` in
  * infra/local/sandbox/templates.ts), over its own definitions; it differs on MPM (optional there).
  *
- * Components are left out (`parameters` undefined, nothing checked) while the record has never had them from
- * Meta (`asOf.components` unset, e.g. a template first known from a status webhook).
+ * Components are left out (`parameters` and `parameterFormat` undefined, nothing checked) while the record has never
+ * had them from Meta (`asOf.components` unset, e.g. a template first known from a status webhook).
  */
 export function toTemplateInfo(record: TemplateRecord): TemplateInfo {
   const pause = record.status === 'PAUSED' ? pauseOf(record.pause) : undefined;
@@ -28,9 +28,12 @@ export function toTemplateInfo(record: TemplateRecord): TemplateInfo {
     language: record.language,
     status: record.status,
     category: record.category.toLowerCase() as TemplateInfo['category'],
-    parameterFormat: record.parameterFormat === 'NAMED' ? 'named' : 'positional',
     businessAccountId: record.businessAccountId,
-    ...(record.asOf.components === undefined ? {} : { parameters: parametersOf(record.components, record.parameterFormat === 'NAMED') }),
+    // Without Meta's components the format is not known either (a record made by a status webhook says POSITIONAL
+    // by default): leaving it out lets a send with named parameters through to Meta, which judges it.
+    ...(record.asOf.components === undefined
+      ? {}
+      : { parameterFormat: record.parameterFormat === 'NAMED' ? 'named' : 'positional', parameters: parametersOf(record.components, record.parameterFormat === 'NAMED') }),
     ...(pause === undefined ? {} : { pause }),
   };
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemplateStore } from '#shared/adapters/template-store.js';
 import { toTemplateInfo } from '#shared/domain/templates/to-template-info.js';
 import { localClientConfig } from '#infra/local/emulators.js';
+import { LOCAL_SECRET_DEFAULTS } from '#infra/local/stack.js';
 import {
   BUSINESS_ACCOUNT_ID,
   dataOf,
@@ -37,6 +38,15 @@ afterAll(async () => {
   raw?.destroy();
   await s?.stop();
 });
+
+/**
+ * Waits until the clock enters the next whole second. Meta (and the sandbox) time webhooks to the second, and two
+ * facts about one aspect of a template within the same second are ordered by their values, not by arrival
+ * (apply-fact.ts, rule 1): a test that changes a template twice waits so that Meta's times tell the order.
+ */
+async function nextSecond(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+}
 
 /** `order_update`, the local stack's utility template: two positional body parameters. */
 const orderUpdate = (...values: string[]) => ({ type: 'template', name: 'order_update', language: 'en_US', components: { body: values.map((v) => ({ type: 'text', text: v })) } });
@@ -70,6 +80,7 @@ describe('the template registry on the local stack', () => {
     expect(refused.status).toBe(422);
     expect(refused.json).toMatchObject({ decision: 'rejected', error: { code: 'template_paused', message: expect.stringContaining('132015') } });
 
+    await nextSecond();
     await s.stack.sandbox.reviewTemplate({ name: 'order_update', language: 'en_US', status: 'APPROVED' });
     await waitForEvent(s.eventsLogPath, { detailType: 'TemplateUnpaused', where: (e) => dataOf(e)['templateName'] === 'order_update' }, { timeoutMs: 30_000 });
 
@@ -79,7 +90,34 @@ describe('the template registry on the local stack', () => {
     await waitForEvent(s.eventsLogPath, { detailType: 'MessageSent', messageId }, { timeoutMs: 30_000 });
   }, 120_000);
 
+  it('learns a template created at Meta from its first review webhook, and sends it with its named parameters', async () => {
+    const created = await fetch(`${s.stack.sandboxUrl}/${s.stack.sandbox.graphVersion}/${BUSINESS_ACCOUNT_ID}/message_templates`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${LOCAL_SECRET_DEFAULTS.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'entrega_hoy',
+        language: 'es',
+        category: 'UTILITY',
+        parameter_format: 'NAMED',
+        components: [{ type: 'BODY', text: 'Hola {{nombre}}, tu paquete 📦 llega hoy. ¡Gracias!', example: { body_text_named_params: [{ param_name: 'nombre', example: 'Zoë' }] } }],
+      }),
+    });
+    expect(created.status).toBe(200);
+    expect(await store.get(BUSINESS_ACCOUNT_ID, 'entrega_hoy', 'es')).toBeUndefined();
+
+    await s.stack.sandbox.reviewTemplate({ name: 'entrega_hoy', language: 'es', status: 'APPROVED' });
+    const approved = dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'TemplateApproved', where: (e) => dataOf(e)['templateName'] === 'entrega_hoy' }, { timeoutMs: 30_000 }));
+    expect(approved).toMatchObject({ language: 'es', category: 'UTILITY', version: 1 });
+    expect(approved['templateId']).toMatch(/^\d{17}$/);
+
+    const message = { type: 'template', name: 'entrega_hoy', language: 'es', components: { body: [{ type: 'text', parameterName: 'nombre', text: 'Zoë' }] } };
+    const accepted = await postMessage(s.stack.apiUrl, sendRequest({ idempotencyKey: 'registry-live-created', to: ukMobile(303), message }));
+    expect(accepted.status, accepted.text).toBe(202);
+    await waitForEvent(s.eventsLogPath, { detailType: 'MessageSent', messageId: (accepted.json as { messageId: string }).messageId }, { timeoutMs: 30_000 });
+  }, 120_000);
+
   it("bills a template Meta re-categorised to marketing as marketing at the next send (consent needed)", async () => {
+    await nextSecond();
     await s.stack.sandbox.changeTemplateCategory({ name: 'order_update', language: 'en_US', phase: 'completed', category: 'MARKETING' });
     const recategorised = dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'TemplateRecategorised', where: (e) => dataOf(e)['templateName'] === 'order_update' }, { timeoutMs: 30_000 }));
     expect(recategorised).toMatchObject({ previousCategory: 'UTILITY', newCategory: 'MARKETING' });

@@ -8,6 +8,7 @@ import type { TemplateStore } from '#shared/ports/template-store.js';
 import { BadRequestError } from '#shared/errors.js';
 import {
   DEFAULT_SYNC_RETRY,
+  listingTimeOf,
   nextListingAttempt,
   syncTemplates,
   TemplateSyncError,
@@ -158,6 +159,21 @@ describe('syncTemplates: the listing', () => {
 
     expect(store.records.get(`${WABA}/order_shipped/en_us`)?.status).toBe('PAUSED');
     expect(report.seen).toBe(1);
+  });
+
+  it('lets a webhook of the second the page was asked for win over the page, and the page win over an earlier second', async () => {
+    const store = memoryStore();
+    // The page is asked for, and answered, at 02:00:00.400.
+    await syncTemplates(WABA, { graph: fakeGraph([[template('order_shipped'), template('seasonal_promo')]]).graph, store, now: () => T0 + 400, sleep: async () => undefined });
+    const status = (name: string, at: string) =>
+      store.apply({ kind: 'status', source: 'webhook', at, businessAccountId: WABA, name, language: 'en-US', status: 'PAUSED', otherInfo: { title: 'FIRST_PAUSE' } }, at);
+
+    // Meta's webhooks carry whole seconds: 02:00:00 may be after the listing was served; 01:59:59 is before it was asked for.
+    expect((await status('order_shipped', new Date(T0).toISOString())).outcome).toBe('changed');
+    expect((await status('seasonal_promo', new Date(T0 - 1000).toISOString())).outcome).toBe('unchanged');
+    expect(store.records.get(`${WABA}/order_shipped/en_us`)?.status).toBe('PAUSED');
+    expect(store.records.get(`${WABA}/seasonal_promo/en_us`)?.status).toBe('APPROVED');
+    expect(listingTimeOf(T0 + 400)).toBe(new Date(T0 - 600).toISOString());
   });
 
   it('skips a template of a category Relais does not know, and still does not mark it deleted', async () => {

@@ -111,6 +111,29 @@ describe('toTemplateInfo', () => {
     expect(toTemplateInfo(fromWebhook.record).parameters).toBeUndefined();
   });
 
+  it('leaves the parameter format out too until the components arrive, so a send with named parameters is not refused on a guess', () => {
+    const fromWebhook = applyTemplateFact(
+      undefined,
+      { businessAccountId: WABA, name: 'entrega_hoy', language: 'es', kind: 'status', source: 'webhook', at: AT, status: 'APPROVED', category: 'UTILITY' },
+      AT,
+    );
+    if (fromWebhook.outcome !== 'changed') throw new Error('no record');
+    const info = toTemplateInfo(fromWebhook.record);
+    expect(info.parameterFormat).toBeUndefined();
+    const named: TemplateComponents = { body: [{ type: 'text', parameterName: 'nombre', text: 'Zoë' }] };
+    const decision = decideSend({
+      request: { phoneNumberId: '106540352242922', to: '+5511987654321', message: { type: 'template', name: 'entrega_hoy', language: 'es', components: named } },
+      now: Date.parse(AT),
+      contact: { onHold: false },
+      window: { open: false, closedAt: Date.parse(AT) - 1 },
+      consent: UNKNOWN_CONSENT,
+      template: info,
+      recentMarketingSends: [],
+      settings: DEFAULT_POLICY_SETTINGS,
+    });
+    expect(decision).toMatchObject({ allowed: true });
+  });
+
   it('says until when a first or second pause lasts (3 h, 6 h) and only since when for another pause', () => {
     const approved = recordOf([{ type: 'BODY', text: 'Hi' }]);
     const pause = (title: string | undefined) => {
