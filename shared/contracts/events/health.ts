@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/**
+ * `data` of the events number and account health derive from Meta's facts (issue 9, item 6). Not registered in
+ * `catalogue.ts` / `registry.ts` yet: the session that wires the health consumer registers them, regenerates the
+ * JSON schemas and adds the README catalogue rows. Each is derived from one stored change
+ * (`shared/domain/health/apply-health-fact.ts`), so its event id can be built from the record key and version.
+ *
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_quality_update
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_update
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/throughput
+ */
+
+const NumberRef = {
+  phoneNumberId: z.string().min(1),
+  businessAccountId: z.string().min(1).optional(),
+  /** The health record's version after the change. */
+  version: z.number().int().positive(),
+  /** Meta's time of the fact (ISO 8601). */
+  at: z.iso.datetime(),
+};
+
+const AccountRef = {
+  businessAccountId: z.string().min(1),
+  version: z.number().int().positive(),
+  at: z.iso.datetime(),
+};
+
+export const PhoneNumberQualityDowngradedSchema = z
+  .object({ ...NumberRef, previousQuality: z.enum(['GREEN', 'YELLOW']), quality: z.enum(['YELLOW', 'RED']) })
+  .describe("A business phone number's quality rating fell (GREEN → YELLOW → RED): review the templates it sends.");
+export type PhoneNumberQualityDowngraded = z.infer<typeof PhoneNumberQualityDowngradedSchema>;
+
+export const PhoneNumberThroughputChangedSchema = z
+  .object({ ...NumberRef, previousMps: z.number().int().positive().optional(), mps: z.number().int().positive() })
+  .describe('A business phone number may now send this many messages per second (80, 1,000, or 20 for coexistence).');
+export type PhoneNumberThroughputChanged = z.infer<typeof PhoneNumberThroughputChangedSchema>;
+
+export const AccountRestrictedSchema = z
+  .object({
+    ...AccountRef,
+    /** e.g. `RESTRICTED_BIZ_INITIATED_MESSAGING`. */
+    restrictionType: z.string().min(1),
+    /** When Meta said it ends; absent when Meta gave none. */
+    expiresAt: z.iso.datetime().optional(),
+  })
+  .describe('Meta restricted the WhatsApp Business Account (e.g. business-initiated messages), until a date when given.');
+export type AccountRestricted = z.infer<typeof AccountRestrictedSchema>;
+
+export const AccountRestrictionLiftedSchema = z
+  .object({ ...AccountRef, restrictionType: z.string().min(1), expiresAt: z.iso.datetime().optional() })
+  .describe("Meta's latest account_update no longer lists a restriction the account had.");
+export type AccountRestrictionLifted = z.infer<typeof AccountRestrictionLiftedSchema>;
+
+export const MessagingLimitChangedSchema = z
+  .object({ ...AccountRef, previousTier: z.string().min(1).optional(), tier: z.string().min(1) })
+  .describe("The business portfolio's messaging limit changed (TIER_250, TIER_2K, TIER_10K, TIER_100K, TIER_UNLIMITED).");
+export type MessagingLimitChanged = z.infer<typeof MessagingLimitChangedSchema>;
+
+/** The detail-types of the health events, as constants for producers, consumers and rule patterns. */
+export const HealthDetailType = {
+  PhoneNumberQualityDowngraded: 'PhoneNumberQualityDowngraded',
+  PhoneNumberThroughputChanged: 'PhoneNumberThroughputChanged',
+  AccountRestricted: 'AccountRestricted',
+  AccountRestrictionLifted: 'AccountRestrictionLifted',
+  MessagingLimitChanged: 'MessagingLimitChanged',
+} as const;
+
+/** A derived number-health event, tagged by its detail-type. */
+export type NumberHealthEvent =
+  | { readonly detailType: typeof HealthDetailType.PhoneNumberQualityDowngraded; readonly data: PhoneNumberQualityDowngraded }
+  | { readonly detailType: typeof HealthDetailType.PhoneNumberThroughputChanged; readonly data: PhoneNumberThroughputChanged };
+
+/** A derived account-health event, tagged by its detail-type. */
+export type AccountHealthEvent =
+  | { readonly detailType: typeof HealthDetailType.AccountRestricted; readonly data: AccountRestricted }
+  | { readonly detailType: typeof HealthDetailType.AccountRestrictionLifted; readonly data: AccountRestrictionLifted }
+  | { readonly detailType: typeof HealthDetailType.MessagingLimitChanged; readonly data: MessagingLimitChanged };
+
+/** Each health event's `data` schema by detail-type, for the registry when it is wired. */
+export const HEALTH_EVENT_SCHEMAS = {
+  [HealthDetailType.PhoneNumberQualityDowngraded]: PhoneNumberQualityDowngradedSchema,
+  [HealthDetailType.PhoneNumberThroughputChanged]: PhoneNumberThroughputChangedSchema,
+  [HealthDetailType.AccountRestricted]: AccountRestrictedSchema,
+  [HealthDetailType.AccountRestrictionLifted]: AccountRestrictionLiftedSchema,
+  [HealthDetailType.MessagingLimitChanged]: MessagingLimitChangedSchema,
+} as const;

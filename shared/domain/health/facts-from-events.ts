@@ -1,0 +1,107 @@
+import type { z } from 'zod';
+
+import type {
+  AccountUpdatedSchema,
+  BusinessCapabilityChangedSchema,
+  PhoneNumberQualityChangedSchema,
+} from '../../contracts/events/ingestion.js';
+import { THROUGHPUT_MPS, type AccountHealthFact, type AccountRestriction, type NumberHealthFact } from './records.js';
+
+/**
+ * Health facts from the ingestion events (`data` as published, `at` = Meta's time of the webhook, the event's
+ * `metadata.occurredAt`). Meta's payloads: section 2.3 of the webhook references,
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_quality_update,
+ * .../business_capability_update and .../account_update.
+ */
+
+type PhoneNumberQualityChanged = z.infer<typeof PhoneNumberQualityChangedSchema>;
+type BusinessCapabilityChanged = z.infer<typeof BusinessCapabilityChangedSchema>;
+type AccountUpdated = z.infer<typeof AccountUpdatedSchema>;
+
+/** Meta's `max_daily_conversations_per_business` values and the tier names they stand for. */
+const TIER_OF_COUNT: Readonly<Record<string, string>> = Object.freeze({
+  '50': 'TIER_50',
+  '250': 'TIER_250',
+  '1000': 'TIER_1K',
+  '2000': 'TIER_2K',
+  '10000': 'TIER_10K',
+  '100000': 'TIER_100K',
+  UNLIMITED: 'TIER_UNLIMITED',
+});
+
+/**
+ * The messaging-limit tier as one spelling, whichever field gave it: `2000` and `TIER_2K` both give `TIER_2K`,
+ * `UNLIMITED` gives `TIER_UNLIMITED`; a value Meta adds is kept upper case. `undefined` for nothing.
+ */
+export function messagingLimitTierOf(value: string | number | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const v = String(value).trim().toUpperCase().replaceAll(',', '');
+  if (v === '') return undefined;
+  return TIER_OF_COUNT[v] ?? v;
+}
+
+/**
+ * What a `phone_number_quality_update` says: its event for the number (`THROUGHPUT_UPGRADE` also sets 1,000 msg/s)
+ * and, when it names one, the portfolio's messaging limit for the account. The webhook names the number by its
+ * display number only, so the caller gives the phone number id it resolved.
+ */
+export function factsFromPhoneNumberQualityChanged(
+  data: PhoneNumberQualityChanged,
+  { phoneNumberId, at }: { phoneNumberId: string; at: string },
+): { number: NumberHealthFact; account?: AccountHealthFact } {
+  const event = data.event.trim().toUpperCase();
+  const number: NumberHealthFact = {
+    at,
+    phoneNumberId,
+    businessAccountId: data.businessAccountId,
+    event,
+    ...(event === 'THROUGHPUT_UPGRADE' ? { throughputMps: THROUGHPUT_MPS.upgraded } : {}),
+  };
+  const tier = messagingLimitTierOf(data.maxDailyConversationsPerBusiness ?? data.currentLimit);
+  return tier === undefined ? { number } : { number, account: { at, businessAccountId: data.businessAccountId, messagingLimitTier: tier } };
+}
+
+/** The portfolio's messaging limit from a `business_capability_update`, or `undefined` when it names none. */
+export function factFromBusinessCapabilityChanged(data: BusinessCapabilityChanged, at: string): AccountHealthFact | undefined {
+  const tier = messagingLimitTierOf(data.maxDailyConversationsPerBusiness);
+  return tier === undefined ? undefined : { at, businessAccountId: data.businessAccountId, messagingLimitTier: tier };
+}
+
+/**
+ * The fact of an `account_update`: always its event; for `ACCOUNT_RESTRICTION` the full list of
+ * `restriction_info[]` (`restriction_type`, `expiration` in unix seconds, a numeric string or ISO 8601; entries
+ * without a type are skipped); for `ACCOUNT_VIOLATION` `violation_info.violation_type`. Anything else Meta sends
+ * is kept only as the event name and its time.
+ */
+export function factFromAccountUpdated(data: AccountUpdated, at: string): AccountHealthFact {
+  const event = data.event.trim().toUpperCase();
+  const fact: { -readonly [K in keyof AccountHealthFact]: AccountHealthFact[K] } = { at, businessAccountId: data.businessAccountId, event };
+  if (event === 'ACCOUNT_RESTRICTION') {
+    const info = data.details['restriction_info'];
+    const entries = Array.isArray(info) ? info : info !== null && typeof info === 'object' ? [info] : [];
+    fact.restrictions = entries.flatMap((entry): AccountRestriction[] => {
+      if (entry === null || typeof entry !== 'object') return [];
+      const type = (entry as Record<string, unknown>)['restriction_type'];
+      if (typeof type !== 'string' || type.trim() === '') return [];
+      const expiresAt = timeOf((entry as Record<string, unknown>)['expiration']);
+      return [{ type: type.trim().toUpperCase(), ...(expiresAt === undefined ? {} : { expiresAt }) }];
+    });
+  }
+  if (event === 'ACCOUNT_VIOLATION') {
+    const info = data.details['violation_info'];
+    const type = info !== null && typeof info === 'object' ? (info as Record<string, unknown>)['violation_type'] : undefined;
+    if (typeof type === 'string' && type.trim() !== '') fact.violationType = type;
+  }
+  return fact;
+}
+
+/** Unix seconds (number or digits) or an ISO 8601 string, as ISO 8601; `undefined` when unreadable. */
+function timeOf(value: unknown): string | undefined {
+  const ms =
+    typeof value === 'number' ? value * 1000
+    : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000
+    : typeof value === 'string' ? Date.parse(value)
+    : Number.NaN;
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return undefined;
+  return new Date(ms).toISOString();
+}
