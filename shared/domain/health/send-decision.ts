@@ -3,13 +3,15 @@ import type { AccountHealth, AccountRestriction } from './records.js';
 /**
  * Whether an account's restrictions let a message go now (issue 9, item 6).
  *
- * `RESTRICTED_BIZ_INITIATED_MESSAGING` stops the business from starting conversations: Meta's account_update
- * reference names it, and service replies inside an open customer service window stay possible
+ * `account_update` `ACCOUNT_RESTRICTION` lists `restriction_info[]{restriction_type, expiration}`, e.g.
+ * `RESTRICTED_BIZ_INITIATED_MESSAGING`
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_update).
- * UNVERIFIED, and therefore configurable ({@link RestrictionPolicy}): whether a template sent inside an open window
- * counts as business-initiated under the restriction (deferred by default: the safe side, since Meta would refuse it
- * and count it against the account), and what `RESTRICTED_CUSTOMER_INITIATED_MESSAGING` and restriction types Meta
- * adds later affect.
+ * By its name it stops the business from starting conversations, so service replies inside an open customer service
+ * window go on. UNVERIFIED (Meta's reference names the type without saying what it blocks), and therefore
+ * configurable ({@link RestrictionPolicy}): that service replies are unaffected; whether a template sent inside an
+ * open window counts as business-initiated (deferred by default: the safe side, since Meta would refuse it and count
+ * it against the account); what `RESTRICTED_CUSTOMER_INITIATED_MESSAGING` (a type client libraries know) and
+ * restriction types Meta adds later affect.
  */
 
 /** What kind of message is being sent, as the restriction rules see it. */

@@ -130,7 +130,7 @@ describe('applyAccountHealthFact', () => {
   it('publishes AccountRestrictionLifted when a later restriction list no longer names the type, and AccountRestricted for a new end date', () => {
     const restricted = accountAfter([accountFact(0, { restrictions: [bizRestriction(at(1000)), { type: 'RESTRICTED_ADD_PHONE_NUMBER_ACTION' }] })]);
     const extended = applyAccountHealthFact(restricted, accountFact(10, { restrictions: [bizRestriction(at(5000)), { type: 'RESTRICTED_ADD_PHONE_NUMBER_ACTION' }] }), RECORDED);
-    expect(extended.outcome === 'changed' && extended.events.map((e) => [e.detailType, e.data.restrictionType])).toEqual([['AccountRestricted', 'RESTRICTED_BIZ_INITIATED_MESSAGING']]);
+    expect(extended.outcome === 'changed' && extended.events.map((e) => [e.detailType, 'restrictionType' in e.data ? e.data.restrictionType : undefined])).toEqual([['AccountRestricted', 'RESTRICTED_BIZ_INITIATED_MESSAGING']]);
     const lifted = applyAccountHealthFact(extended.record, accountFact(20, { restrictions: [] }), RECORDED);
     expect(lifted.record?.restrictions).toEqual([]);
     expect(lifted.outcome === 'changed' && lifted.events.map((e) => [e.detailType, e.data])).toEqual([
