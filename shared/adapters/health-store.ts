@@ -122,11 +122,11 @@ export function createHealthStore(options: HealthStoreOptions): HealthStore {
     throw new HealthWriteConflictError(key.pk, maxAttempts);
   }
 
-  const getNumber = (phoneNumberId: string) => {
+  const getNumber = async (phoneNumberId: string): Promise<NumberHealth | undefined> => {
     checkId(phoneNumberId, 'phoneNumberId', 'a phone number id');
     return read(healthKeys.number(phoneNumberId), NumberHealthSchema) as Promise<NumberHealth | undefined>;
   };
-  const getAccount = (businessAccountId: string) => {
+  const getAccount = async (businessAccountId: string): Promise<AccountHealth | undefined> => {
     checkId(businessAccountId, 'businessAccountId', 'a WhatsApp Business Account id');
     return read(healthKeys.account(businessAccountId), AccountHealthSchema) as Promise<AccountHealth | undefined>;
   };
@@ -134,13 +134,13 @@ export function createHealthStore(options: HealthStoreOptions): HealthStore {
   return {
     getNumber,
     getAccount,
-    applyNumberFact(fact, recordedAt) {
+    async applyNumberFact(fact, recordedAt) {
       checkId(fact.phoneNumberId, 'phoneNumberId', 'a phone number id');
       return apply<NumberHealth, NumberHealthEvent>(healthKeys.number(fact.phoneNumberId), () => getNumber(fact.phoneNumberId), (current) =>
         applyNumberHealthFact(current, fact, recordedAt),
       );
     },
-    applyAccountFact(fact, recordedAt) {
+    async applyAccountFact(fact, recordedAt) {
       checkId(fact.businessAccountId, 'businessAccountId', 'a WhatsApp Business Account id');
       return apply<AccountHealth, AccountHealthEvent>(healthKeys.account(fact.businessAccountId), () => getAccount(fact.businessAccountId), (current) =>
         applyAccountHealthFact(current, fact, recordedAt),
