@@ -11,6 +11,9 @@
  *   `changed` outcomes (event ids from the record and its version, as the template registry does).
  * - `decideSend` (`./send-decision.ts`) is the send-time check: one GetItem of the account record per send
  *   (cacheable for seconds: a restriction arrives by webhook and Meta refuses anyway).
+ * - `numberHealthView` (`./number-view.ts`) joins a number's record with its account's for the read API (item 7)
+ *   and the pacing (its `throughputMps`, 80 until Meta says otherwise). The messaging-limit tier is the portfolio's,
+ *   so it is kept on the account record (both webhooks that carry it name the WABA) and shown on the view.
  * - Gap: `phone_number_quality_update` names the number by `display_phone_number` only (its entry is the WABA), so
  *   the consumer must resolve it to the phone number id (the Graph API's `/{waba}/phone_numbers`) before applying.
  *

@@ -219,6 +219,26 @@ describe(`health facts in any arrival order (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}
     );
   });
 
+  it('derives only events whose data its contract accepts', () => {
+    fc.assert(
+      fc.property(numberFacts, accountFacts, (nFacts, aFacts) => {
+        let number: NumberHealth | undefined;
+        for (const { seconds, ...fields } of nFacts) {
+          const result = applyNumberHealthFact(number, numberFact(seconds, fields), RECORDED);
+          for (const event of result.outcome === 'changed' ? result.events : []) HEALTH_EVENT_SCHEMAS[event.detailType].parse(event.data);
+          number = result.record;
+        }
+        let account: AccountHealth | undefined;
+        for (const { seconds, ...fields } of aFacts) {
+          const result = applyAccountHealthFact(account, accountFact(seconds, fields), RECORDED);
+          for (const event of result.outcome === 'changed' ? result.events : []) HEALTH_EVENT_SCHEMAS[event.detailType].parse(event.data);
+          account = result.record;
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
   it('ends on the same account record whatever order the facts arrive in', () => {
     fc.assert(
       fc.property(accountFacts.chain((facts) => fc.tuple(fc.constant(facts), fc.shuffledSubarray(facts, { minLength: facts.length, maxLength: facts.length }))), ([facts, shuffled]) => {
