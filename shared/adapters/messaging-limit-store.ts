@@ -12,8 +12,27 @@ import {
 import type { MessagingLimitStore } from '../ports/messaging-limit-store.js';
 import { transactionOutcome } from './dynamo-conditions.js';
 
-/** Reads and writes before `admit` gives up on a contended counter and throws (the sender retries the message). */
-const MAX_ATTEMPTS = 10;
+/** Every attempt to admit a send lost a race to other senders; the sender should retry the message later. */
+export class MessagingLimitContendedError extends Error {
+  constructor(attempts: number) {
+    super(`the messaging limit count changed under every one of ${attempts} attempts to admit a send; retry later`);
+    this.name = 'MessagingLimitContendedError';
+  }
+}
+
+/** A limit item that does not hold what this store writes (written by hand, or by a future version). */
+export class MessagingLimitItemCorruptError extends Error {
+  constructor(pk: string, attribute: string) {
+    super(`messaging limit item ${pk} holds a non-numeric ${attribute}`);
+    this.name = 'MessagingLimitItemCorruptError';
+  }
+}
+
+function numberAt(item: Record<string, unknown>, attribute: string): number {
+  const value = item[attribute];
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new MessagingLimitItemCorruptError(String(item['pk']), attribute);
+  return value;
+}
 
 /**
  * The messaging-limit store on the state table:
@@ -38,11 +57,17 @@ export function createMessagingLimitStore({
   client,
   tableName,
   bucketMs = DEFAULT_LIMIT_BUCKET_MS,
+  maxAttempts = 10,
+  sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 }: {
   client: DynamoDBDocumentClient;
   tableName: string;
   /** @default DEFAULT_LIMIT_BUCKET_MS (10 min) */
   bucketMs?: number;
+  /** Read-and-write rounds before `admit` throws `MessagingLimitContendedError`. @default 10 */
+  maxAttempts?: number;
+  /** @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
 }): MessagingLimitStore {
   const TableName = tableName;
 
@@ -67,12 +92,12 @@ export function createMessagingLimitStore({
       const userKey = { pk: `MLIMIT#${portfolioId}#${limitRecipientKey(recipient)}`, sk: 'MLIMIT' };
       const windowKey = { pk: `MLIMIT#${portfolioId}`, sk: 'WINDOW' };
 
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
         const { user, window } = await read(userKey, windowKey);
-        const counts = countsTowardLimit({ isTemplate, windowOpen, lastCountedAt: user?.['countedAt'] as number | undefined }, now);
+        const counts = countsTowardLimit({ isTemplate, windowOpen, lastCountedAt: user === undefined ? undefined : numberAt(user, 'countedAt') }, now);
         const buckets = new Map<number, number>();
-        for (const [name, value] of Object.entries(window ?? {})) {
-          if (/^b\d+$/.test(name)) buckets.set(Number(name.slice(1)) * bucketMs, value as number);
+        for (const name of Object.keys(window ?? {})) {
+          if (/^b\d+$/.test(name)) buckets.set(Number(name.slice(1)) * bucketMs, numberAt(window!, name));
         }
         const usage = usageOfBuckets(buckets, now, bucketMs);
         const decision = decideSend({ counts, usage, tier, now });
@@ -131,9 +156,9 @@ export function createMessagingLimitStore({
         if (!reasons.every((r) => r.Code === 'None' || r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) throw outcome.error;
         // Full jitter, so senders that lost together do not collide again.
         // https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt * 5)));
+        await sleep(Math.floor(Math.random() * Math.min(100, 2 ** attempt * 5)));
       }
-      throw new Error(`messaging limit count contended for ${MAX_ATTEMPTS} attempts`);
+      throw new MessagingLimitContendedError(maxAttempts);
     },
   };
 }
