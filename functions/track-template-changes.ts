@@ -24,8 +24,17 @@ export function createTrackTemplateChanges(deps: TrackTemplateChangesDeps, paylo
           published: result.published.map((e) => e.detailType),
         });
       } catch (error) {
-        // The store refuses a name or language outside Meta's own rules: retrying cannot help.
-        if (error instanceof RelaisError && error.statusCode === 400) throw new PoisonMessageError(error.message);
+        // The store refuses a name or language outside Meta's own rules. Retrying cannot help and a dead letter
+        // would page someone for Meta's data: acknowledge it, say why, and leave the event where the bus archive
+        // (and locally the events log) keeps it.
+        if (error instanceof RelaisError && error.statusCode === 400) {
+          logger.warn('template webhook not applied: the registry cannot key it', {
+            eventId: busEvent.metadata.eventId,
+            detailType: busEvent.detailType,
+            problem: error.message,
+          });
+          return;
+        }
         throw error;
       }
     });

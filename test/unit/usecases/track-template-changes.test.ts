@@ -242,7 +242,7 @@ describe('TemplateActivity consumer', () => {
     });
   const sqsRecord = (messageId: string, b: string): SQSRecord => ({ messageId, body: b, attributes: { ApproximateReceiveCount: '1' } }) as unknown as SQSRecord;
 
-  it('applies valid webhooks and reports only the ones that fail as batch item failures', async () => {
+  it('applies valid webhooks, acknowledges the ones naming a template Meta could not have, and fails only unreadable ones', async () => {
     const store = memoryStore();
     await store.apply(approvedSnapshot(0), at(0));
     const published: DomainEvent[] = [];
@@ -256,7 +256,9 @@ describe('TemplateActivity consumer', () => {
       ],
     };
     const answer = await run(event);
-    expect(answer.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['bad-name', 'not-json', 'wrong-type']);
+    // A name or language outside Meta's rules is Meta's data, not a fault retrying could clear: no retry, no dead letter.
+    expect(answer.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['not-json', 'wrong-type']);
+    expect([...store.records.keys()]).toEqual([`${WABA}/order_update/en_us`]);
     expect(store.records.get(`${WABA}/order_update/en_us`)!.status).toBe('PAUSED');
     expect(published.map((e) => e.detailType)).toEqual(['TemplatePaused']);
   });
