@@ -13,6 +13,9 @@
  *   (exactly one send sees each crossing, see `countBand`). `defer` puts the message back on the queue until
  *   `until` (never a failure: the window moves and room comes back). SQS delays are at most 15 min, so a later
  *   `until` means re-deferring in steps.
+ * - Thresholds follow the tier at the send: after a downgrade that leaves the count above 80 % no send crosses, so
+ *   nothing is reported; after an upgrade the next crossing of the new tier's 80 % is reported again.
+ * - Unlimited tiers still count users (nothing is deferred), so the count is right if the tier ever falls back.
  * - The count is kept in time buckets (`DEFAULT_LIMIT_BUCKET_MS`); a bucket stays in the window until its END is
  *   24 h old, so the count may be over Meta's by the users of one bucket, for at most one bucket's length: Relais
  *   defers a little early, never late.
