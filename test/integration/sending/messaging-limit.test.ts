@@ -110,6 +110,15 @@ describe('messaging limit store', () => {
     expect(await store.admit(admission(p, 50, T0 + 5 * H, lowTier))).toEqual({ action: 'defer', until: T0 + 2 * H + BUCKET + MESSAGING_LIMIT_WINDOW_MS });
   });
 
+  it('keeps counting under an unlimited tier, so a later lower tier sees the users already reached', async () => {
+    const p = portfolio();
+    for (let i = 0; i < 3; i++) {
+      expect(await store.admit(admission(p, i, T0, tier('TIER_UNLIMITED')))).toEqual({ action: 'allow', addsUniqueUser: true, crossings: [] });
+    }
+    const three: MessagingLimitTier = { name: 'TIER_250', limit: 3 };
+    expect(await store.admit(admission(p, 3, T0 + H, three))).toEqual({ action: 'defer', until: T0 + BUCKET + MESSAGING_LIMIT_WINDOW_MS });
+  });
+
   it('counts two concurrent sends to the same new user once', async () => {
     const p = portfolio();
     const t = tier('TIER_250');
