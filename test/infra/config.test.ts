@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { RelaisStack, readRelaisConfig } from '#infra/relais-stack.js';
 
-const read = (context: Record<string, unknown>) => readRelaisConfig(new App({ context }));
+const read = (context: Record<string, unknown>) => readRelaisConfig(new App({ autoSynth: false, context }));
 const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:relais/app-secret-AbC123';
 
 describe('readRelaisConfig', () => {
@@ -125,7 +125,7 @@ describe('readRelaisConfig', () => {
   });
 
   it('stops the stack from being built when the context is invalid', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], archiveRetentionDays: 'ninety' } });
+    const app = new App({ autoSynth: false, context: { 'aws:cdk:bundling-stacks': [], archiveRetentionDays: 'ninety' } });
     expect(() => new RelaisStack(app, 'Relais')).toThrow(/archiveRetentionDays: must be a whole number ≥ 1 \(got "ninety"\)/);
   });
 });

@@ -14,7 +14,7 @@ import { HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, STATE_TABLE, type C
 const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 
 // CloudFormation's built-in template validation is slow and runs in nag.test.ts on the full app.
-const newStack = () => new Stack(new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false }), 'Test');
+const newStack = () => new Stack(new App({ autoSynth: false, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false }), 'Test');
 
 describe('AppFunction', () => {
   it('names the missing module when a handler file does not exist', () => {

@@ -14,7 +14,7 @@ const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', impo
 
 /** The app as infra/app.ts builds it (cdk-nag AWS Solutions checks registered), with bundling skipped. */
 function nagApp(): { app: App; stack: RelaisStack } {
-  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ autoSynth: false, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
   const stack = new RelaisStack(app, 'Relais');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
@@ -47,7 +47,7 @@ describe('synth-time validation (cdk-nag AWS Solutions checks and CloudFormation
   });
 
   it('report no unacknowledged finding with scheduled template syncs configured', () => {
-    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], templateSyncAccounts: ['102290129340398', '18014398509481985123'] } });
+    const app = new App({ autoSynth: false, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], templateSyncAccounts: ['102290129340398', '18014398509481985123'] } });
     new RelaisStack(app, 'Relais');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(readReport(app.synth().directory).pluginReports.flatMap((r) => r.violations)).toEqual([]);

@@ -16,7 +16,7 @@ const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', impo
 
 /** CloudFormation's built-in template validation is slow; nag.test.ts runs it, with cdk-nag, on the same app. */
 function synth(context: Record<string, unknown> = {}): { stack: RelaisStack; template: Template } {
-  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context }, builtinCloudFormationValidation: false });
+  const app = new App({ autoSynth: false, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context }, builtinCloudFormationValidation: false });
   const stack = new RelaisStack(app, 'Relais');
   return { stack, template: Template.fromStack(stack) };
 }

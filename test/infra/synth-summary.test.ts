@@ -29,7 +29,7 @@ afterAll(() => {
 });
 
 describe('readSynthSummary on the Relais app as infra/app.ts builds it (bundling skipped)', () => {
-  const app = new App({ outdir: freshOutdir(), context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ autoSynth: false, outdir: freshOutdir(), context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
   new RelaisStack(app, 'Relais');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
@@ -85,7 +85,7 @@ describe('readSynthSummary on a staged function bundle', () => {
     const code = `export const handler = async () => ({ statusCode: 200, body: ${JSON.stringify('مرحبا 👋 '.repeat(5_000))} });\n`;
     writeFileSync(join(bundleDir, 'index.mjs'), code);
     writeFileSync(join(bundleDir, 'index.mjs.map'), JSON.stringify({ version: 3, sources: ['verify-webhook.ts'], mappings: 'AAAA;'.repeat(30_000) }));
-    const app = new App({ outdir: freshOutdir(), context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
+    const app = new App({ autoSynth: false, outdir: freshOutdir(), context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
     const stack = new Stack(app, 'Bundled');
     new lambda.Function(stack, 'Verify', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromAsset(bundleDir), memorySize: 1769 });
     const assembly = app.synth();

@@ -12,13 +12,13 @@ const WABA = '102290129340398';
 const BIG_WABA = '18014398509481985123';
 
 function synth(context: Record<string, unknown> = {}): { stack: RelaisStack; template: Template } {
-  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context }, builtinCloudFormationValidation: false });
+  const app = new App({ autoSynth: false, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context }, builtinCloudFormationValidation: false });
   const stack = new RelaisStack(app, 'Relais');
   return { stack, template: Template.fromStack(stack) };
 }
 
 const logicalId = (element: { node: { defaultChild?: unknown } }) => Stack.of(element as never).getLogicalId(element.node.defaultChild as CfnElement);
-const read = (context: Record<string, unknown>) => readRelaisConfig(new App({ context }));
+const read = (context: Record<string, unknown>) => readRelaisConfig(new App({ autoSynth: false, context }));
 type RuleResource = { Properties: { ScheduleExpression?: string; EventBusName?: unknown; State: string; Targets: Array<Record<string, unknown>> } };
 
 describe('scheduled template sync', () => {

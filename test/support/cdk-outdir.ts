@@ -7,3 +7,5 @@ import { fileURLToPath } from 'node:url';
 const outdir = fileURLToPath(new URL(`../../.cache/cdk-test-out/worker-${process.env['VITEST_POOL_ID'] ?? '0'}`, import.meta.url));
 mkdirSync(outdir, { recursive: true });
 process.env['CDK_OUTDIR'] = outdir;
+// With CDK_OUTDIR set an App synthesises itself again on `beforeExit` (autoSynth, as under the CDK CLI), one listener
+// per App: test files build their Apps with `autoSynth: false`, since each synthesises what it asserts on.
