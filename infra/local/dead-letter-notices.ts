@@ -47,7 +47,8 @@ const REASONS: Readonly<Record<DeadLetter['reason'], string>> = {
   'bus-closed-before-retry': 'the bus stopped before the next retry',
 };
 
-function shortPath(path: string, cwd: string): string {
+/** `path` relative to `cwd` when it lies inside it (as the banner and the notices show it), else as given. */
+export function shortPath(path: string, cwd: string): string {
   const inside = relative(cwd, path);
   return inside !== '' && !inside.startsWith('..') ? inside : path;
 }

@@ -1,6 +1,5 @@
-import { relative } from 'node:path';
 import { ENV } from '../../shared/config.js';
-import { describeDeadLetterNotice } from './dead-letter-notices.js';
+import { describeDeadLetterNotice, shortPath } from './dead-letter-notices.js';
 import { startLocalStack } from './stack.js';
 import { quietAwsSdkNodeSupportWarning } from './aws-sdk-node-support.js';
 
@@ -49,10 +48,7 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-const shown = (path: string) => {
-  const inside = relative(process.cwd(), path);
-  return inside !== '' && !inside.startsWith('..') ? inside : path;
-};
+const shown = (path: string) => shortPath(path, process.cwd());
 const previous = stack.archivedLogs.map((log) => shown(log.to));
 console.log(
   [
