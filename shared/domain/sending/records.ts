@@ -63,7 +63,39 @@ export interface MessageRecord {
    * `replyBy`, the reply opens the 72 h free window (billing reads it).
    */
   readonly freeEntryPointOffer?: { readonly referralAt: number; readonly replyBy: number };
+  /**
+   * When the recipient's customer service window closes, as the gate saw it at acceptance (epoch ms; absent: closed).
+   * The sender reads it for the messaging limit (a template inside an open window adds no unique user) and for
+   * account restrictions, without reading the contact again. A window that opened after acceptance is not seen:
+   * the message then counts toward the limit, the safe side.
+   */
+  readonly windowClosesAt?: number;
+  /** Why the sender is holding the message back now, and the fact behind it; removed once the message goes. */
+  readonly deferral?: MessageDeferral;
 }
+
+/** Why a queued message waits: each reason comes with the fact that decided it (issue 9, items 5 to 7). */
+export type MessageDeferral = {
+  /** A sentence for people: what holds the message and until when. */
+  readonly message: string;
+  /** When the sender first held it for this reason (epoch ms). */
+  readonly since: number;
+  /** When the sender looks again (epoch ms): SQS delays are at most 15 min, so a longer hold is re-checked in steps. */
+  readonly until: number;
+} & (
+  | {
+      readonly reason: 'messaging_limit_reached';
+      readonly fact: { readonly portfolioId: string; readonly tier: string; readonly limit: number; readonly used: number; readonly roomAt: number };
+    }
+  | {
+      readonly reason: 'account_restricted';
+      readonly fact: { readonly businessAccountId: string; readonly restrictionType: string; readonly expiresAt?: string };
+    }
+  | {
+      readonly reason: 'template_paused';
+      readonly fact: { readonly name: string; readonly language: string; readonly status: string; readonly pausedUntil?: string };
+    }
+);
 
 export interface MarketingSends {
   readonly contactId: string;
