@@ -26,6 +26,8 @@ export const SETTING_VARIABLES = {
   contactSettings: [ENV.contactSettings],
   /** The send policy alone, for the sender's consent check when a template changed category while queued. */
   consentPolicy: [SEND_ENV.policy],
+  /** The messaging limit (tier until Meta states one, portfolios), account-restriction hold and health cache. */
+  messagingLimits: [SEND_ENV.messagingLimitTier, SEND_ENV.messagingLimitPortfolios, SEND_ENV.maxRestrictionHoldMs, SEND_ENV.healthCacheTtlMs],
 } as const satisfies Record<NonNullable<HandlerNeeds['settings']>[number], readonly string[]>;
 
 export type SettingGroup = keyof typeof SETTING_VARIABLES;

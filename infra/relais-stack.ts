@@ -14,7 +14,19 @@ import { TEMPLATE_SYNC_HANDLER, TemplateSync } from './constructs/template-sync.
 import { handlerEnvironment, type DeploymentResources } from './handler-environment.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, TABLES, type HandlerNeeds } from './topology.js';
 import { ConfigError, loadContactActivityConfig } from '../shared/config.js';
-import { DEFAULT_GRAPH_API_VERSION, GRAPH_API_VERSION_PATTERN, SEND_ENV, ThroughputByNumberSchema, loadRequestSendConfig } from '../shared/sending-config.js';
+import {
+  DEFAULT_GRAPH_API_VERSION,
+  DEFAULT_HEALTH_CACHE_TTL_MS,
+  DEFAULT_MESSAGING_LIMIT_TIER,
+  GRAPH_API_VERSION_PATTERN,
+  MAX_RESTRICTION_HOLD_LIMIT_MS,
+  MessagingLimitPortfoliosSchema,
+  SEND_ENV,
+  ThroughputByNumberSchema,
+  loadRequestSendConfig,
+} from '../shared/sending-config.js';
+import { DEFAULT_MAX_RESTRICTION_HOLD_MS } from '../shared/domain/sending/send-standing.js';
+import { parseMessagingLimitTier } from '../shared/domain/sending/messaging-limit.js';
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND } from '../shared/domain/sending/rate-slots.js';
 import { DEFAULT_TEMPLATE_CACHE_TTL_MS } from '../shared/adapters/template-registry.js';
 
@@ -187,6 +199,36 @@ export const RelaisConfigSchema = z.object({
   templateSyncIntervalMinutes: wholeNumber(15)
     .refine((minutes) => minutes <= 1440, { error: 'must be at most 1440 (a day)' })
     .default(60),
+  /**
+   * The messaging-limit tier Relais enforces for an account until Meta states one by webhook
+   * (`business_capability_update`): `TIER_250`, `TIER_2K`, `TIER_10K`, `TIER_100K` or `TIER_UNLIMITED` (or 250, 2000…).
+   * Set it to your portfolio's tier (WhatsApp Manager shows it): below it, Relais holds sends Meta would take.
+   * @default 'TIER_250' (where Meta starts a business)
+   */
+  messagingLimitTier: z
+    .union([z.string(), z.number()])
+    .transform((value) => String(value))
+    .superRefine((tier, ctx) => {
+      const parsed = parseMessagingLimitTier(tier);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    })
+    .default(DEFAULT_MESSAGING_LIMIT_TIER),
+  /**
+   * Accounts that share a business portfolio, `{ "<wabaId>": "<portfolioId>" }`, as an object or its JSON text: Meta
+   * counts the messaging limit per portfolio, so their sends share one count. Others count alone. @default {}
+   */
+  messagingLimitPortfolios: jsonContext(MessagingLimitPortfoliosSchema).default({}),
+  /**
+   * How long a business-initiated message may wait for an account restriction to end before it fails with
+   * `account_restricted`, in ms, 60000 to 72000000 (20 h: the outbound queues' receive budget). @default 43200000 (12 h)
+   */
+  maxRestrictionHoldMs: wholeNumber(60_000)
+    .refine((ms) => ms <= MAX_RESTRICTION_HOLD_LIMIT_MS, { error: `must be at most ${MAX_RESTRICTION_HOLD_LIMIT_MS} (20 h)` })
+    .default(DEFAULT_MAX_RESTRICTION_HOLD_MS),
+  /** How long the sender reuses a number's or account's health record, in ms, at most 300000. @default 30000 */
+  healthCacheTtlMs: wholeNumber(0)
+    .refine((ms) => ms <= 300_000, { error: 'must be at most 300000 (5 min)' })
+    .default(DEFAULT_HEALTH_CACHE_TTL_MS),
   /** An e-mail address subscribed to the operational alerts topic. @default - none */
   alertEmail: z.email({ error: 'must be an e-mail address' }).optional(),
   /** Use this existing app-secret secret instead of creating one. @default - created */
@@ -357,6 +399,10 @@ export class RelaisStack extends Stack {
         [SEND_ENV.templateCacheTtlMs]: String(config.templateCacheTtlMs),
         [SEND_ENV.policy]: JSON.stringify(config.sendPolicy),
         [ENV.contactSettings]: JSON.stringify(config.contactSettings),
+        [SEND_ENV.messagingLimitTier]: config.messagingLimitTier,
+        [SEND_ENV.messagingLimitPortfolios]: JSON.stringify(config.messagingLimitPortfolios),
+        [SEND_ENV.maxRestrictionHoldMs]: String(config.maxRestrictionHoldMs),
+        [SEND_ENV.healthCacheTtlMs]: String(config.healthCacheTtlMs),
       },
     };
   }

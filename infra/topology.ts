@@ -263,7 +263,7 @@ export interface HandlerNeeds {
   /** Consumers whose DLQ this handler moves messages to itself (it gets their `dlqUrlEnvVar`). */
   readonly deadLettersTo?: readonly string[];
   /** Deployment settings passed as environment: Graph API target, send policy, contact settings. */
-  readonly settings?: ReadonlyArray<'graphApi' | 'graphEndpoint' | 'sendPolicy' | 'consentPolicy' | 'contactSettings'>;
+  readonly settings?: ReadonlyArray<'graphApi' | 'graphEndpoint' | 'sendPolicy' | 'consentPolicy' | 'contactSettings' | 'messagingLimits'>;
 }
 
 const PUBLISHER = { publishesEvents: true, tables: { [STATE_TABLE.id]: 'readWrite' } } as const;
@@ -282,7 +282,7 @@ export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   'track-contact-activity': { description: 'Keeps contacts, windows and consent in step with webhooks', ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30, settings: ['contactSettings'] },
   'request-send': { description: 'SendRequested events through the policy gate onto the outbound lanes', ...PUBLISHER, timeoutSeconds: 30, sendsTo: ['OutboundPriority', 'OutboundBulk'], knowsQueueOf: 'SendRequests', settings: ['sendPolicy'] },
   // Up to 10 groups in parallel, each paced and possibly waiting up to 1 s inline; 6× under the visibility timeout.
-  'send-message': { description: 'Sends queued messages to the Cloud API, paced per number and per recipient', ...PUBLISHER, memorySize: 512, timeoutSeconds: 20, secrets: ['accessToken'], deadLettersTo: ['OutboundPriority', 'OutboundBulk'], settings: ['graphApi', 'consentPolicy'] },
+  'send-message': { description: 'Sends queued messages to the Cloud API, paced per number and per recipient', ...PUBLISHER, memorySize: 512, timeoutSeconds: 20, secrets: ['accessToken'], deadLettersTo: ['OutboundPriority', 'OutboundBulk'], settings: ['graphApi', 'consentPolicy', 'messagingLimits'] },
   'track-message-status': { description: "Moves messages forward from Meta's status webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
   'track-template-changes': { description: "Keeps the template registry in step with Meta's template webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
   // Create and delete wait for Meta (GRAPH_API_TIMEOUT_MS, 10 s by default) between registry reads and writes.

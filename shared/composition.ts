@@ -23,6 +23,9 @@ import type { TrackMessageStatusDeps } from './usecases/track-message-status.js'
 import type { TrackTemplateChangesDeps } from './usecases/track-template-changes.js';
 import { createGraphTemplates } from './adapters/graph-templates.js';
 import { createTemplateStore } from './adapters/template-store.js';
+import { createHealthStore } from './adapters/health-store.js';
+import { createCachedHealthReader } from './adapters/health-reader.js';
+import { createMessagingLimitStore } from './adapters/messaging-limit-store.js';
 import { loadTemplatesApiConfig, loadTemplatesReadConfig } from './templates-config.js';
 import type { ManageTemplatesDeps, TemplateReadDeps } from './usecases/manage-templates.js';
 import type { SyncTemplatesDeps } from './usecases/sync-templates.js';
@@ -139,6 +142,14 @@ export function senderFromEnvironment(): { deps: SendMessageDeps; queue: QueueCo
       templates: createStoreTemplateRegistry({ store: createTemplateStore({ client, tableName: config.stateTableName }), ttlMs: 0 }),
       contacts: createContactStore({ client, tableName: config.stateTableName }),
       requireOptIn: config.policy.requireOptIn,
+    },
+    // Account restrictions and number throughput from Meta's webhooks (cached), and the portfolio's messaging limit.
+    standing: {
+      health: createCachedHealthReader({ store: createHealthStore({ client, tableName: config.stateTableName }), ttlMs: config.healthCacheTtlMs }),
+      limits: createMessagingLimitStore({ client, tableName: config.stateTableName }),
+      portfolios: config.messagingLimitPortfolios,
+      configuredTier: config.messagingLimitTier,
+      maxRestrictionHoldMs: config.maxRestrictionHoldMs,
     },
   };
   return { deps, queue: createQueueControl({ client: sqsClient(), queues: config.queues }) };

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { ENV, integerVar, jsonVar, parsePublisherEnv, requiredVar, secretSource, textVar, type Env } from './config.js';
+import { ENV, integerVar, parseEnv, jsonVar, parsePublisherEnv, requiredVar, secretSource, textVar, type Env } from './config.js';
 import type { SecretSource } from './adapters/secrets.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from './domain/sending/policy.js';
 import { DEFAULT_TEMPLATE_CACHE_TTL_MS } from './adapters/template-registry.js';
 import { MESSAGE_CATEGORIES } from './contracts/events/outbound/vocabulary.js';
 import { DEFAULT_PAIR_RATE, MAX_PAIR_BURST } from './domain/sending/pacing.js';
+import { parseMessagingLimitTier, type MessagingLimitTier } from './domain/sending/messaging-limit.js';
+import { DEFAULT_MAX_RESTRICTION_HOLD_MS } from './domain/sending/send-standing.js';
 import { DEFAULT_BULK_SHARE_PERCENT, DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND, MIN_RATE_PER_SECOND } from './domain/sending/rate-slots.js';
 
 /** The Graph API version Relais calls unless told otherwise (CDK context `graphApiVersion`). */
@@ -46,7 +48,71 @@ export const SEND_ENV = {
   pairIntervalMs: 'PAIR_INTERVAL_MS',
   pairBurst: 'PAIR_BURST',
   maxAttempts: 'SEND_MAX_ATTEMPTS',
+  /** The messaging-limit tier enforced until Meta states one for an account (`TIER_250` … `TIER_UNLIMITED`). */
+  messagingLimitTier: 'MESSAGING_LIMIT_TIER',
+  /** `{ "<wabaId>": "<portfolioId>" }`: accounts sharing one business portfolio share its messaging limit. */
+  messagingLimitPortfolios: 'MESSAGING_LIMIT_PORTFOLIOS',
+  /** How long a message held by an account restriction may wait before it fails, in ms. */
+  maxRestrictionHoldMs: 'MAX_RESTRICTION_HOLD_MS',
+  /** How long the sender reuses a number's or account's health record, in ms. */
+  healthCacheTtlMs: 'HEALTH_CACHE_TTL_MS',
 } as const;
+
+/**
+ * The tier enforced before Meta states one: Meta starts a business at 250 unique users a day, so an account Relais
+ * has heard nothing about is held to that until its `business_capability_update` arrives or the setting says more.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits
+ */
+export const DEFAULT_MESSAGING_LIMIT_TIER = 'TIER_250';
+/** Longest `maxRestrictionHoldMs`: 40 looks 30 min apart stay under the outbound queues' 50 receives (send-standing.ts). */
+export const MAX_RESTRICTION_HOLD_LIMIT_MS = 20 * 60 * 60_000;
+/** How long the sender reuses a health record: a restriction or a new throughput level arrives by webhook. @default 30000 */
+export const DEFAULT_HEALTH_CACHE_TTL_MS = 30_000;
+
+/** `MESSAGING_LIMIT_TIER`: a tier `parseMessagingLimitTier` reads. */
+export const MessagingLimitTierSettingSchema = z.string().transform((value, ctx) => {
+  const parsed = parseMessagingLimitTier(value);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.problem });
+    return z.NEVER;
+  }
+  return parsed.tier;
+});
+
+/** `MESSAGING_LIMIT_PORTFOLIOS`: `{ "<wabaId>": "<portfolioId>" }`, ids as digits. */
+export const MessagingLimitPortfoliosSchema = z.record(
+  z.string().regex(/^\d{1,32}$/, { error: 'keys must be WhatsApp Business Account ids (digits)' }),
+  z.string().regex(/^\d{1,32}$/, { error: 'values must be business portfolio ids (digits)' }),
+);
+
+/** The messaging-limit and health settings of the sender and of the read API. */
+export interface MessagingLimitSettings {
+  readonly messagingLimitTier: MessagingLimitTier;
+  readonly messagingLimitPortfolios: Readonly<Record<string, string>>;
+  readonly maxRestrictionHoldMs: number;
+  readonly healthCacheTtlMs: number;
+}
+
+const MESSAGING_LIMIT_VARS = {
+  [SEND_ENV.messagingLimitTier]: textVar(DEFAULT_MESSAGING_LIMIT_TIER).pipe(MessagingLimitTierSettingSchema),
+  [SEND_ENV.messagingLimitPortfolios]: jsonVar(MessagingLimitPortfoliosSchema, {}),
+  [SEND_ENV.maxRestrictionHoldMs]: integerVar(DEFAULT_MAX_RESTRICTION_HOLD_MS, 60_000, MAX_RESTRICTION_HOLD_LIMIT_MS),
+  [SEND_ENV.healthCacheTtlMs]: integerVar(DEFAULT_HEALTH_CACHE_TTL_MS, 0, 300_000),
+};
+
+function messagingLimitSettings(values: { [K in keyof typeof MESSAGING_LIMIT_VARS]: z.output<(typeof MESSAGING_LIMIT_VARS)[K]> }): MessagingLimitSettings {
+  return {
+    messagingLimitTier: values[SEND_ENV.messagingLimitTier],
+    messagingLimitPortfolios: values[SEND_ENV.messagingLimitPortfolios],
+    maxRestrictionHoldMs: values[SEND_ENV.maxRestrictionHoldMs],
+    healthCacheTtlMs: values[SEND_ENV.healthCacheTtlMs],
+  };
+}
+
+/** The messaging-limit settings alone (the operator read API's messaging-limit route). */
+export function loadMessagingLimitSettings(env: Env, what: string): MessagingLimitSettings {
+  return messagingLimitSettings(parseEnv(z.object(MESSAGING_LIMIT_VARS), env, what));
+}
 
 const PolicyOverridesSchema = z.strictObject({
   marketingCap: z.strictObject({ max: z.number().int().min(0), perMs: z.number().int().positive(), exemptInsideWindow: z.boolean().optional() }).optional(),
@@ -87,7 +153,7 @@ export function loadRequestSendConfig(env: Env): RequestSendConfig {
   });
 }
 
-export interface SenderConfig {
+export interface SenderConfig extends MessagingLimitSettings {
   readonly stateTableName: string;
   readonly eventBusName: string;
   readonly payloadBucketName: string;
@@ -129,6 +195,7 @@ export function loadSenderConfig(env: Env): SenderConfig {
     [SEND_ENV.pairBurst]: integerVar(DEFAULT_PAIR_RATE.burst, 1, MAX_PAIR_BURST),
     [SEND_ENV.maxAttempts]: integerVar(8, 1, 50),
     [SEND_ENV.policy]: jsonVar(PolicyOverridesSchema, {}),
+    ...MESSAGING_LIMIT_VARS,
   });
   const defaultRate = values[SEND_ENV.ratePerSecond];
   const rates = values[SEND_ENV.numberRates];
@@ -148,5 +215,6 @@ export function loadSenderConfig(env: Env): SenderConfig {
     pairBurst: values[SEND_ENV.pairBurst],
     maxAttempts: values[SEND_ENV.maxAttempts],
     policy: { ...DEFAULT_POLICY_SETTINGS, ...values[SEND_ENV.policy] },
+    ...messagingLimitSettings(values),
   });
 }

@@ -37,6 +37,11 @@ export interface LocalStackOptions {
   readonly sandboxPort?: number;
   /** Messages per second the sandbox allows each number, and Relais paces to. @default 80 */
   readonly throughputPerSecond?: number;
+  /**
+   * The messaging-limit tier enforced until a capability webhook states one (`MESSAGING_LIMIT_TIER`).
+   * @default 'TIER_2K', the sandbox account's tier (its `whatsapp_business_manager_messaging_limit`)
+   */
+  readonly messagingLimitTier?: string;
   /** Relais's pace for particular numbers (`THROUGHPUT_BY_NUMBER`), e.g. `{ "106540352242922": 1000 }`. @default {} */
   readonly throughputByNumber?: Readonly<Record<string, number>>;
   /** Share of each number's throughput the bulk lane may take (`BULK_SHARE_PERCENT`). @default 80 */
@@ -217,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         [SEND_ENV.ratePerSecond]: String(throughput),
         [SEND_ENV.numberRates]: JSON.stringify(options.throughputByNumber ?? {}),
         [SEND_ENV.bulkSharePercent]: String(options.bulkSharePercent ?? DEFAULT_BULK_SHARE_PERCENT),
+        [SEND_ENV.messagingLimitTier]: options.messagingLimitTier ?? 'TIER_2K',
         // The registry is per business account: the policy gate knows each sandbox number's account before any webhook names it.
         [SEND_ENV.businessAccounts]: JSON.stringify(Object.fromEntries(sandbox.phoneNumbers.map((n) => [n.id, sandbox.businessAccountId]))),
         ...Object.fromEntries(overrides.filter(([name]) => settingNames.has(name))),

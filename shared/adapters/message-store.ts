@@ -165,7 +165,7 @@ export function createMessageStore({
     },
 
     async accept(messageId, wamid, now) {
-      const record = await update(messageId, ['sending', 'uncertain'], { status: 'accepted', wamid, updatedAt: now }, ['sendingSince']);
+      const record = await update(messageId, ['sending', 'uncertain'], { status: 'accepted', wamid, updatedAt: now }, ['sendingSince', 'deferral']);
       if (record !== undefined) {
         await client.send(new PutCommand({ TableName, Item: { ...wamidKey(wamid), messageId, expiresAt: ttl(now) } }));
       }
@@ -179,6 +179,22 @@ export function createMessageStore({
           new UpdateCommand({ TableName, Key: msgKey(messageId), UpdateExpression: 'ADD attempts :minus', ExpressionAttributeValues: { ':minus': -1 } }),
         );
       }
+    },
+
+    async defer(messageId, deferral, now) {
+      // One request: back to the queue with its reason, the attempt the claim counted given back.
+      await whenConditionHolds(
+        client.send(
+          new UpdateCommand({
+            TableName,
+            Key: msgKey(messageId),
+            UpdateExpression: 'SET #status = :queued, updatedAt = :now, deferral = :deferral REMOVE sendingSince ADD #attempts :minus',
+            ConditionExpression: '#status = :sending',
+            ExpressionAttributeNames: { '#status': 'status', '#attempts': 'attempts' },
+            ExpressionAttributeValues: { ':queued': 'queued', ':sending': 'sending', ':now': now, ':deferral': deferral, ':minus': -1 },
+          }),
+        ),
+      );
     },
 
     async eraseContact(contactId, at) {

@@ -1,6 +1,7 @@
 import { toTemplateInfo } from '../domain/templates/to-template-info.js';
 import { normaliseTemplateLanguage, type TemplateInfo, type TemplateRegistry } from '../domain/templates/template-registry.js';
 import type { TemplateStore } from '../ports/template-store.js';
+import { createTtlCache } from './ttl-cache.js';
 
 /**
  * How long a Lambda container reuses what it read of a template. @default 30000 (30 s)
@@ -40,27 +41,13 @@ export function createStoreTemplateRegistry(options: StoreTemplateRegistryOption
   const ttlMs = options.ttlMs ?? DEFAULT_TEMPLATE_CACHE_TTL_MS;
   const maxEntries = options.maxEntries ?? DEFAULT_TEMPLATE_CACHE_ENTRIES;
   const now = options.now ?? Date.now;
-  // Map keeps insertion order: the first key is the oldest entry.
-  const cache = new Map<string, { readonly expiresAt: number; readonly value: Promise<TemplateInfo | undefined> }>();
+  const cache = createTtlCache<TemplateInfo | undefined>({ ttlMs, maxEntries, now });
 
   return {
     find(businessAccountId, name, language) {
       if (businessAccountId === undefined) return Promise.resolve(undefined);
       const key = `${businessAccountId}\u0000${name}\u0000${normaliseTemplateLanguage(language)}`;
-      const at = now();
-      const hit = cache.get(key);
-      if (hit !== undefined && hit.expiresAt > at) return hit.value;
-      cache.delete(key);
-      const value = options.store.get(businessAccountId, name, language).then((record) => (record === undefined ? undefined : toTemplateInfo(record)));
-      if (ttlMs > 0) {
-        cache.set(key, { expiresAt: at + ttlMs, value });
-        // A failed read is not remembered: the next lookup tries again.
-        value.catch(() => {
-          if (cache.get(key)?.value === value) cache.delete(key);
-        });
-        while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
-      }
-      return value;
+      return cache.get(key, () => options.store.get(businessAccountId, name, language).then((record) => (record === undefined ? undefined : toTemplateInfo(record))));
     },
     clear: () => cache.clear(),
   };

@@ -27,6 +27,11 @@ export interface MessageStore {
    */
   release(messageId: string, lastError: MessageRecord['lastError'], now: number, refundAttempt?: boolean): Promise<void>;
   /**
+   * `sending` → `queued` with the reason it is held back (`deferral`), the attempt refunded: a message waiting for the
+   * messaging limit, an account restriction or a template pause has not been tried. `accept` removes the deferral.
+   */
+  defer(messageId: string, deferral: NonNullable<MessageRecord['deferral']>, now: number): Promise<void>;
+  /**
    * GDPR erasure of one contact's messages: recipient and content removed from every record of the
    * contact (listed under `CONTACT#<id>#MSGS`, written once with each message: a one-unit item rather than
    * an index that would copy every status update); ids, statuses and categories stay for billing.

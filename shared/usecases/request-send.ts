@@ -98,11 +98,12 @@ export async function requestSend(
     const isMarketing = template?.category === 'marketing';
     const marketing = isMarketing && contact !== undefined ? await deps.messages.marketingSends(contact.contactId) : undefined;
 
+    const window = windowState(context?.window, now);
     const decision = decideSend({
       request: data,
       now,
       contact: context === undefined ? undefined : { onHold: context.contact.hold !== undefined },
-      window: windowState(context?.window, now),
+      window,
       consent: context?.consent ?? UNKNOWN_CONSENT,
       template,
       recentMarketingSends: marketing?.sends ?? [],
@@ -130,6 +131,8 @@ export async function requestSend(
       ...(decision.allowed && contact !== undefined && openFreeEntryPointWindow(context?.freeEntryPointOffer, context?.freeEntryPointWindow, now) !== undefined
         ? { freeEntryPointOffer: { referralAt: context!.freeEntryPointOffer!.referralAt, replyBy: context!.freeEntryPointOffer!.replyBy } }
         : {}),
+      // The sender reads it for the messaging limit and account restrictions (records.ts).
+      ...(decision.allowed && window.open ? { windowClosesAt: window.closesAt } : {}),
       status: decision.allowed ? 'queued' : 'rejected',
       attempts: 0,
       createdAt: now,

@@ -17,6 +17,12 @@ import type { MessageCategory } from '../contracts/events/outbound/vocabulary.js
 import { UNKNOWN_CONSENT } from '../domain/consent/consent.js';
 import { consentAtSend, templateAtSend } from '../domain/sending/send-time-template.js';
 import type { TemplateRegistry } from '../domain/templates/template-registry.js';
+import type { AccountHealth, NumberHealth } from '../domain/health/records.js';
+import type { RestrictionPolicy } from '../domain/health/send-decision.js';
+import { approachingAt, type MessagingLimitTier } from '../domain/sending/messaging-limit.js';
+import { limitAtSend, portfolioOf, restrictionAtSend, tierToEnforce, windowOpenAt, type StandingVerdict } from '../domain/sending/send-standing.js';
+import type { MessageDeferral } from '../domain/sending/records.js';
+import type { MessagingLimitStore } from '../ports/messaging-limit-store.js';
 
 export interface SendMessageDeps {
   readonly messages: MessageStore;
@@ -31,6 +37,26 @@ export interface SendMessageDeps {
   readonly random: () => number;
   /** Re-reads a template message's template just before calling Meta (step 2); absent, what the gate accepted is sent as it is. */
   readonly templateCheck?: SendTimeTemplateCheck;
+  /** The business's standing at send time (step 3) and each number's throughput from Meta; absent, neither is checked. */
+  readonly standing?: SendStandingCheck;
+}
+
+/** What the sender reads for the business's standing: account restrictions, the messaging limit, number health. */
+export interface SendStandingCheck {
+  /** Health records (`HealthStore`), cached for seconds by the composition: a restriction arrives by webhook and Meta refuses anyway. */
+  readonly health: {
+    getAccount(businessAccountId: string): Promise<AccountHealth | undefined>;
+    getNumber(phoneNumberId: string): Promise<NumberHealth | undefined>;
+  };
+  readonly limits: MessagingLimitStore;
+  /** `messagingLimitPortfolios`: account id → business portfolio id (`portfolioOf`). */
+  readonly portfolios: Readonly<Record<string, string>>;
+  /** The tier enforced until Meta states one for the account (`messagingLimitTier`). */
+  readonly configuredTier: MessagingLimitTier;
+  /** @default DEFAULT_RESTRICTION_POLICY */
+  readonly restrictionPolicy?: RestrictionPolicy;
+  /** @default DEFAULT_MAX_RESTRICTION_HOLD_MS (12 h) */
+  readonly maxRestrictionHoldMs?: number;
 }
 
 /** What the sender needs to look at a template again at send time (`templateAtSend`, `consentAtSend`). */
@@ -72,15 +98,21 @@ const PAIR_HISTORY_MS = 10 * 60_000;
  *    Meta's status webhooks (they carry our message id in `biz_opaque_callback_data`); it is never re-sent.
  * 2. A template message: read its template again (`templateAtSend`), since a pause, a disable or a new
  *    category may have arrived while it was queued. Not sendable → `failed` + MessageFailed with the reason; paused
- *    with an end within 15 min → back to the queue until then (no attempt spent); a new category becomes the
+ *    with an end within 15 min → held until then (as in step 3, no attempt spent); a new category becomes the
  *    message's billing category, with consent checked for it (`consentAtSend`). The lane stays the one the gate
  *    chose (a queued FIFO message cannot change queue without losing its conversation's order), and Relais's
  *    marketing cap, counted at acceptance, is not counted again; Meta's own per-user limit still applies (131049).
- * 3. Pace: wait for the recipient's pair rate, then take a slot of the number's throughput for the
- *    message's lane (bulk only up to its share of the slots, so priority is never queued behind it).
- * 4. Call Meta. Accepted → `accepted` + MessageSent. Timeout → `uncertain` + SendOutcomeUncertain.
+ * 3. The business's standing (`send-standing.ts`): an account restriction that covers this kind of message holds it
+ *    until the restriction ends (failing it after `maxRestrictionHoldMs`); a template outside the recipient's window
+ *    asks the portfolio's messaging limit, which counts the user or holds the message until users leave the moving
+ *    24 h. A held message goes back to its queue with `deferral` on its record and one MessageDeferred per reason;
+ *    nothing is dropped. The send that crosses 80 % or 100 % of the limit publishes MessagingLimitApproaching/Reached.
+ * 4. Pace: wait for the recipient's pair rate, then take a slot of the number's throughput (Meta's level for the
+ *    number when known, else the configured rate) for the message's lane (bulk only up to its share of the slots,
+ *    so priority is never queued behind it).
+ * 5. Call Meta. Accepted → `accepted` + MessageSent. Timeout → `uncertain` + SendOutcomeUncertain.
  *    Refused → by Meta's code: slow down and retry, retry with back-off, or fail for good (MessageFailed).
- * 5. After `maxAttempts` retryable failures → `dead_lettered` + MessageDeadLettered; the caller moves the
+ * 6. After `maxAttempts` retryable failures → `dead_lettered` + MessageDeadLettered; the caller moves the
  *    queue message to the DLQ, from where the redrive command can put it back.
  */
 export async function sendMessage(messageId: string, deps: SendMessageDeps): Promise<SendOutcome> {
@@ -100,7 +132,14 @@ export async function sendMessage(messageId: string, deps: SendMessageDeps): Pro
   const recipient = request.to ?? request.recipientUserId!;
   const pair = pairKey(record.phoneNumberId, recipient);
 
-  const checked = await recheckTemplate(record, deps);
+  let checked: SendOutcome | undefined;
+  try {
+    checked = (await recheckTemplate(record, deps)) ?? (await checkStanding(record, recipient, deps));
+  } catch (cause) {
+    // A read before Meta failed (throttling, a contended limit count): nothing was sent, so the message goes back
+    // to its queue as a failed attempt, never left in `sending` (which would read as an interrupted call to Meta).
+    return retryBeforeMeta(record, cause, deps);
+  }
   if (checked !== undefined) return checked;
 
   const paced = await pace(record, pair, deps);
@@ -195,8 +234,15 @@ async function recheckTemplate(record: MessageRecord, deps: SendMessageDeps): Pr
   });
   if (verdict.action === 'hold') {
     // Waiting for a pause to end is not a failed attempt.
-    await deps.messages.release(record.messageId, { message: verdict.message }, now, true);
-    return { kind: 'retry', delayMs: verdict.delayMs };
+    const first = record.deferral?.reason !== 'template_paused';
+    const pausedUntil = template?.pause?.until;
+    return hold(record, { action: 'hold', delayMs: verdict.delayMs, first, deferral: {
+      reason: 'template_paused',
+      message: verdict.message,
+      since: first ? now : record.deferral!.since,
+      until: now + verdict.delayMs,
+      fact: { name: message.name, language: message.language, status: template?.status ?? 'PAUSED', ...(pausedUntil === undefined ? {} : { pausedUntil }) },
+    } }, deps);
   }
   let refusal: { readonly reason: MessageFailureReason; readonly message: string } | undefined = verdict.action === 'fail' ? verdict : undefined;
   if (verdict.action === 'send' && verdict.recategorised) {
@@ -218,6 +264,89 @@ async function recheckTemplate(record: MessageRecord, deps: SendMessageDeps): Pr
   return { kind: 'done' };
 }
 
+/**
+ * Step 3: account restrictions, then the messaging limit. Returns the outcome when the message does not go now.
+ * Reads: the account's health (cached), and for a template outside the window the limit store's count.
+ */
+async function checkStanding(record: MessageRecord, recipient: string, deps: SendMessageDeps): Promise<SendOutcome | undefined> {
+  const standing = deps.standing;
+  const waba = record.businessAccountId;
+  if (standing === undefined || waba === undefined || record.request?.message.type === 'markRead') return undefined;
+  const account = await standing.health.getAccount(waba);
+  const restricted = restrictionAtSend({
+    message: record,
+    account,
+    now: deps.now(),
+    ...(standing.restrictionPolicy === undefined ? {} : { policy: standing.restrictionPolicy }),
+    ...(standing.maxRestrictionHoldMs === undefined ? {} : { maxHoldMs: standing.maxRestrictionHoldMs }),
+  });
+  if (restricted.action === 'fail') {
+    const now = deps.now();
+    const failed = await deps.messages.transition(record.messageId, ['sending'], 'failed', now, { lastError: { message: restricted.message }, failureReason: restricted.reason });
+    if (failed !== undefined) await deps.publish([failedEvent(failed, now, restricted.reason, undefined, true)]);
+    return { kind: 'done' };
+  }
+  if (restricted.action === 'hold') return hold(record, restricted, deps);
+  if (record.messageType !== 'template') return undefined;
+
+  const portfolioId = portfolioOf(waba, standing.portfolios);
+  const { tier, source } = tierToEnforce(account, standing.configuredTier);
+  const now = deps.now();
+  const decision = await standing.limits.admit({ portfolioId, recipient, isTemplate: true, windowOpen: windowOpenAt(record, now), tier, now });
+  if (decision.action === 'allow') {
+    if (decision.crossings.length > 0 && tier.limit !== null) {
+      const limit = tier.limit;
+      await deps.publish(
+        decision.crossings.map((crossing) =>
+          buildEvent(
+            crossing === 'MessagingLimitReached' ? DetailType.MessagingLimitReached : DetailType.MessagingLimitApproaching,
+            { eventId: `${crossing}:${portfolioId}:${record.messageId}`, occurredAt: now, producer: PRODUCER, correlationId: record.correlationId ?? record.messageId, businessAccountId: waba },
+            // The crossing send made the count exactly the threshold (`crossingsBetween`).
+            { portfolioId, businessAccountId: waba, tier: tier.name, limit, used: crossing === 'MessagingLimitReached' ? limit : approachingAt(limit), tierSource: source },
+          ) as DomainEvent,
+        ),
+      );
+    }
+    return undefined;
+  }
+  const held = limitAtSend({ message: record, decision, portfolioId, tier, now });
+  return held.action === 'hold' ? hold(record, held, deps) : undefined;
+}
+
+/** Puts a held message back on its queue with its deferral, announcing the first deferral for each reason. */
+async function hold(record: MessageRecord, verdict: Extract<StandingVerdict, { action: 'hold' }>, deps: SendMessageDeps): Promise<SendOutcome> {
+  const now = deps.now();
+  // Published before the record is written: a sender that dies between the two publishes again on the next look,
+  // with the same event id, rather than never.
+  if (verdict.first) await deps.publish([deferredEvent(record, verdict.deferral, now)]);
+  await deps.messages.defer(record.messageId, verdict.deferral, now);
+  return { kind: 'retry', delayMs: verdict.delayMs };
+}
+
+/** MessageDeferred, one per message and reason (its id): later looks at a message held for the same reason add nothing. */
+function deferredEvent(record: MessageRecord, deferral: MessageDeferral, at: number): DomainEvent {
+  const event = outcome(DetailType.MessageDeferred, record, at, {
+    reason: deferral.reason,
+    message: deferral.message,
+    until: new Date(deferral.until).toISOString(),
+    fact: deferral.fact,
+  });
+  return { ...event, metadata: { ...event.metadata, eventId: `MessageDeferred:${record.messageId}:${deferral.reason}` } };
+}
+
+/** A check before Meta threw: back to the queue as a failed attempt (dead-lettered once the budget is spent). */
+async function retryBeforeMeta(record: MessageRecord, cause: unknown, deps: SendMessageDeps): Promise<SendOutcome> {
+  const now = deps.now();
+  const lastError = { message: `a check before the call to Meta failed (${cause instanceof Error ? cause.name : 'error'}); nothing was sent` };
+  if (record.attempts >= deps.settings.maxAttempts) {
+    const dead = await deps.messages.transition(record.messageId, ['sending'], 'dead_lettered', now, { lastError });
+    if (dead !== undefined) await deps.publish([outcome(DetailType.MessageDeadLettered, dead, now, { attempts: dead.attempts, lastError })]);
+    return { kind: 'dead_letter' };
+  }
+  await deps.messages.release(record.messageId, lastError, now);
+  return { kind: 'retry', delayMs: retryDelayMs({ action: 'retry', attempt: record.attempts, random: deps.random }) };
+}
+
 /** A reply accepted by Meta before the offer's deadline opens the contact's 72 h free-entry-point window. */
 async function openFreeEntryPoint(record: MessageRecord, acceptedAt: number, deps: SendMessageDeps): Promise<void> {
   const offer = record.freeEntryPointOffer;
@@ -234,7 +363,9 @@ async function pace(record: MessageRecord, pair: string, deps: SendMessageDeps):
     if (pairWait > deps.settings.inlineWaitMs) return pairWait;
     if (pairWait > 0) await deps.sleep(pairWait);
   }
-  const share = { ratePerSecond: deps.settings.ratePerSecond(record.phoneNumberId), bulkSharePercent: deps.settings.bulkSharePercent };
+  // Meta's level for the number (80, 1,000, or 20 for coexistence) when it told us, else the configured rate.
+  const told = deps.standing === undefined ? undefined : (await deps.standing.health.getNumber(record.phoneNumberId))?.throughputMps;
+  const share = { ratePerSecond: told ?? deps.settings.ratePerSecond(record.phoneNumberId), bulkSharePercent: deps.settings.bulkSharePercent };
   // A record written before lanes were recorded went to the priority queue (outbound-queue.ts).
   const lane = record.lane ?? 'priority';
   for (;;) {

@@ -24,7 +24,23 @@ describe('readRelaisConfig', () => {
       contactSettings: {},
       templateSyncAccounts: [],
       templateSyncIntervalMinutes: 60,
+      messagingLimitTier: 'TIER_250',
+      messagingLimitPortfolios: {},
+      maxRestrictionHoldMs: 43_200_000,
+      healthCacheTtlMs: 30_000,
     });
+  });
+
+  it('accepts the messaging-limit tier in either of Meta\'s spellings and refuses an unknown one, naming the key and the values', () => {
+    expect(read({ messagingLimitTier: 'TIER_10K' }).messagingLimitTier).toBe('TIER_10K');
+    expect(read({ messagingLimitTier: 100000 }).messagingLimitTier).toBe('100000');
+    expect(() => read({ messagingLimitTier: 'TIER_3K' })).toThrow(/messagingLimitTier: unknown messaging limit tier "TIER_3K": expected TIER_250/);
+  });
+
+  it('refuses a restriction hold longer than the outbound queues\' receive budget allows, and portfolio ids that are not digits', () => {
+    expect(() => read({ maxRestrictionHoldMs: 72_000_001 })).toThrow(/maxRestrictionHoldMs: must be at most 72000000 \(20 h\)/);
+    expect(read({ messagingLimitPortfolios: '{"102290129340398":"830144582109437"}' }).messagingLimitPortfolios).toEqual({ '102290129340398': '830144582109437' });
+    expect(() => read({ messagingLimitPortfolios: { '102290129340398': 'acme' } })).toThrow(/messagingLimitPortfolios.*business portfolio ids \(digits\)/);
   });
 
   it('accepts an alert e-mail address and rejects anything else, naming the key', () => {

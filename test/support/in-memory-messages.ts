@@ -51,7 +51,7 @@ export function inMemoryMessageStore(): MessageStore & { records: Map<string, Me
       const record = records.get(id);
       if (record === undefined || !['sending', 'uncertain'].includes(record.status)) return undefined;
       wamids.set(wamid, id);
-      const { sendingSince: _s, ...rest } = record;
+      const { sendingSince: _s, deferral: _d, ...rest } = record;
       return put({ ...rest, status: 'accepted', wamid, updatedAt: now });
     },
     async release(id, lastError, now, refund = false) {
@@ -59,6 +59,12 @@ export function inMemoryMessageStore(): MessageStore & { records: Map<string, Me
       if (record?.status !== 'sending') return;
       const { sendingSince: _s, ...rest } = record;
       put({ ...rest, status: 'queued', updatedAt: now, attempts: record.attempts - (refund ? 1 : 0), ...(lastError !== undefined ? { lastError } : {}) });
+    },
+    async defer(id, deferral, now) {
+      const record = records.get(id);
+      if (record?.status !== 'sending') return;
+      const { sendingSince: _s, ...rest } = record;
+      put({ ...rest, status: 'queued', updatedAt: now, attempts: record.attempts - 1, deferral });
     },
     async eraseContact(contactId, at) {
       let erased = 0;

@@ -47,6 +47,10 @@ export const DetailType = {
   MessageFailed: 'MessageFailed',
   MessageDeadLettered: 'MessageDeadLettered',
   SendOutcomeUncertain: 'SendOutcomeUncertain',
+  MessageDeferred: 'MessageDeferred',
+  // Messaging limit: the portfolio's unique users in a moving 24 h, counted at each send.
+  MessagingLimitApproaching: 'MessagingLimitApproaching',
+  MessagingLimitReached: 'MessagingLimitReached',
 } as const;
 
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];

@@ -26,6 +26,7 @@ import {
 } from './ingestion.js';
 import {
   MessageDeadLetteredSchema,
+  MessageDeferredSchema,
   MessageDeliveredSchema,
   MessageFailedSchema,
   MessageReadSchema,
@@ -35,6 +36,7 @@ import {
   SendRejectedSchema,
 } from './outbound/outcomes.js';
 import { SendRequestDataSchema } from './outbound/send-request.js';
+import { MessagingLimitApproachingSchema, MessagingLimitReachedSchema } from './limits.js';
 import {
   TemplateApprovedSchema,
   TemplateDisabledSchema,
@@ -84,6 +86,9 @@ export const eventDataSchemas = {
   [DetailType.MessageFailed]: MessageFailedSchema,
   [DetailType.MessageDeadLettered]: MessageDeadLetteredSchema,
   [DetailType.SendOutcomeUncertain]: SendOutcomeUncertainSchema,
+  [DetailType.MessageDeferred]: MessageDeferredSchema,
+  [DetailType.MessagingLimitApproaching]: MessagingLimitApproachingSchema,
+  [DetailType.MessagingLimitReached]: MessagingLimitReachedSchema,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type EventData<T extends DetailType> = z.infer<(typeof eventDataSchemas)[T]>;

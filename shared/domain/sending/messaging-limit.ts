@@ -4,7 +4,7 @@
  * Tiers 250 / 2,000 / 10,000 / 100,000 / unlimited.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits
  *
- * Design note (for wiring; nothing calls this yet):
+ * Design note (wired: the sender asks before each send, `shared/usecases/send-message.ts` step 3):
  * - The sender, before Meta, asks `MessagingLimitStore.admit` (shared/ports/messaging-limit-store.ts) with the
  *   portfolio, the recipient, whether the message is a template, whether the recipient's window is open, the
  *   portfolio's tier (`parseMessagingLimitTier` of `whatsapp_business_manager_messaging_limit` or of
@@ -111,7 +111,8 @@ export type LimitCrossing = 'MessagingLimitApproaching' | 'MessagingLimitReached
 
 export type LimitDecision =
   | { readonly action: 'allow'; readonly addsUniqueUser: boolean; readonly crossings: readonly LimitCrossing[] }
-  | { readonly action: 'defer'; readonly until: number };
+  /** `used`: the unique users counted in the window when the send was deferred. */
+  | { readonly action: 'defer'; readonly until: number; readonly used: number };
 
 /**
  * The decision for one send. A send that does not count is allowed. One that counts is allowed while the count is
@@ -126,10 +127,10 @@ export function decideSend({ counts, usage, tier, now }: { counts: boolean; usag
   let left = usage.count;
   for (const out of usage.ageOuts) {
     left -= out.count;
-    if (left < tier.limit) return { action: 'defer', until: Math.max(out.at, now + 1) };
+    if (left < tier.limit) return { action: 'defer', until: Math.max(out.at, now + 1), used: usage.count };
   }
   // No known age-out (a zero limit, or usage without its ages): look again after one bucket.
-  return { action: 'defer', until: now + DEFAULT_LIMIT_BUCKET_MS };
+  return { action: 'defer', until: now + DEFAULT_LIMIT_BUCKET_MS, used: usage.count };
 }
 
 /** The count at which `MessagingLimitApproaching` is reported: 80 % of the limit, rounded up. */

@@ -92,7 +92,7 @@ describe('messaging limit store', () => {
     expect(crossings).toEqual(['199:MessagingLimitApproaching', '249:MessagingLimitReached']);
     const deferred = await store.admit(admission(p, 999, T0 + H, t));
     // All 250 were counted in the bucket of T0 (250 s into it): it leaves when its end is 24 h old.
-    expect(deferred).toEqual({ action: 'defer', until: T0 + BUCKET + MESSAGING_LIMIT_WINDOW_MS });
+    expect(deferred).toEqual({ action: 'defer', until: T0 + BUCKET + MESSAGING_LIMIT_WINDOW_MS, used: 250 });
     // A user already counted still goes, uncounted.
     expect(await store.admit(admission(p, 3, T0 + H, t))).toMatchObject({ action: 'allow', addsUniqueUser: false });
     // An upgrade frees room at once.
@@ -107,7 +107,7 @@ describe('messaging limit store', () => {
     for (let i = 0; i < 4; i++) await store.admit(admission(p, i, T0 + i * H, tier('TIER_10K')));
     const lowTier: MessagingLimitTier = { name: 'TIER_250', limit: 2 };
     // 4 counted in four hourly buckets; a limit of 2 has room when at most 1 is left: the third bucket's end.
-    expect(await store.admit(admission(p, 50, T0 + 5 * H, lowTier))).toEqual({ action: 'defer', until: T0 + 2 * H + BUCKET + MESSAGING_LIMIT_WINDOW_MS });
+    expect(await store.admit(admission(p, 50, T0 + 5 * H, lowTier))).toEqual({ action: 'defer', until: T0 + 2 * H + BUCKET + MESSAGING_LIMIT_WINDOW_MS, used: 4 });
   });
 
   it('keeps counting under an unlimited tier, so a later lower tier sees the users already reached', async () => {
@@ -116,7 +116,7 @@ describe('messaging limit store', () => {
       expect(await store.admit(admission(p, i, T0, tier('TIER_UNLIMITED')))).toEqual({ action: 'allow', addsUniqueUser: true, crossings: [] });
     }
     const three: MessagingLimitTier = { name: 'TIER_250', limit: 3 };
-    expect(await store.admit(admission(p, 3, T0 + H, three))).toEqual({ action: 'defer', until: T0 + BUCKET + MESSAGING_LIMIT_WINDOW_MS });
+    expect(await store.admit(admission(p, 3, T0 + H, three))).toEqual({ action: 'defer', until: T0 + BUCKET + MESSAGING_LIMIT_WINDOW_MS, used: 3 });
   });
 
   it('counts two concurrent sends to the same new user once', async () => {

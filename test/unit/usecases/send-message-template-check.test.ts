@@ -134,20 +134,28 @@ describe('sendMessage: the template looked at again at send time', () => {
     expect(failure(ctx.published)).toEqual([['MessageFailed', 'template_unknown', true]]);
   });
 
-  it('holds a message whose pause ends within 15 min back on the queue until then, no attempt spent, and sends it once Meta unpaused', async () => {
+  it('holds a message whose pause ends within 15 min back on the queue until then, no attempt spent, with the pause as its deferral, and sends it once Meta unpaused', async () => {
     const ctx = setup();
     await ctx.messages.create(queuedTemplate('m1'));
-    ctx.templates.current = { ...ctx.templates.current!, status: 'PAUSED', pause: { since: new Date(T0 - 176 * MIN).toISOString(), until: new Date(T0 + 4 * MIN).toISOString() } };
+    const pausedUntil = new Date(T0 + 4 * MIN).toISOString();
+    ctx.templates.current = { ...ctx.templates.current!, status: 'PAUSED', pause: { since: new Date(T0 - 176 * MIN).toISOString(), until: pausedUntil } };
 
     await expect(sendMessage('m1', ctx.deps)).resolves.toEqual({ kind: 'retry', delayMs: 4 * MIN });
     expect(ctx.calls).toEqual([]);
-    expect(ctx.published).toEqual([]);
-    expect(ctx.messages.records.get('m1')).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(ctx.published.map((e) => [e.detailType, e.metadata.eventId, (e.data as { reason?: string }).reason, (e.data as { until?: string }).until])).toEqual([
+      ['MessageDeferred', 'MessageDeferred:m1:template_paused', 'template_paused', pausedUntil],
+    ]);
+    expect(ctx.messages.records.get('m1')).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+      deferral: { reason: 'template_paused', since: T0, until: T0 + 4 * MIN, fact: { name: 'appointment_reminder', language: 'ar', status: 'PAUSED', pausedUntil } },
+    });
 
     ctx.templates.current = { name: 'appointment_reminder', language: 'ar', status: 'APPROVED', category: 'utility' };
     await expect(sendMessage('m1', ctx.deps)).resolves.toEqual({ kind: 'done' });
     expect(ctx.calls).toHaveLength(1);
-    expect(ctx.published.map((e) => e.detailType)).toEqual(['MessageSent']);
+    expect(ctx.published.map((e) => e.detailType)).toEqual(['MessageDeferred', 'MessageSent']);
+    expect(ctx.messages.records.get('m1')?.deferral).toBeUndefined();
   });
 
   it('bills a message whose template Meta moved to marketing as marketing when the contact opted in to marketing, in the lane it was queued in', async () => {

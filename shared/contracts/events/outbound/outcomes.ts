@@ -151,3 +151,28 @@ export const SendOutcomeUncertainSchema = z
   })
   .describe('A send call ended without an answer (timeout, lost connection); Relais waits for status webhooks instead of resending.');
 export type SendOutcomeUncertain = z.infer<typeof SendOutcomeUncertainSchema>;
+
+/** Why a queued message is held back before Meta (`MessageDeferred.reason`). Codes are only ever added. */
+export const MessageDeferralReason = [
+  /** The business portfolio reached its messaging limit: the message goes when users counted a day ago leave the window. */
+  'messaging_limit_reached',
+  /** Meta restricted the account (e.g. `RESTRICTED_BIZ_INITIATED_MESSAGING`): the message goes when the restriction ends. */
+  'account_restricted',
+  /** The template is paused for a short while (Meta's 3 h or 6 h pause): the message goes when the pause ends. */
+  'template_paused',
+] as const;
+export type MessageDeferralReason = (typeof MessageDeferralReason)[number];
+
+export const MessageDeferredSchema = z
+  .object({
+    ...messageRef,
+    reason: z.enum(MessageDeferralReason),
+    /** A sentence for people: what holds the message and until when. */
+    message: z.string().min(1).max(1024),
+    /** When Relais looks at the message again (ISO 8601 UTC); it may be held again then. */
+    until: z.iso.datetime(),
+    /** The fact that decided it (limit figures, the restriction, the template's pause), as the read API shows it. */
+    fact: z.record(z.string(), z.union([z.string(), z.number()])),
+  })
+  .describe('A queued message is held back before Meta (messaging limit, account restriction, template pause); it is not dropped: it goes, or fails with MessageFailed, later. Published once per reason.');
+export type MessageDeferred = z.infer<typeof MessageDeferredSchema>;

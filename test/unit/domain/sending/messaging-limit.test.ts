@@ -86,7 +86,7 @@ describe('decideSend', () => {
     });
   });
   it('defers a counted send at the limit until the earliest counted users leave the window, never dropping it', () => {
-    expect(decideSend({ counts: true, usage: full, tier: t250, now: NOW })).toEqual({ action: 'defer', until: NOW + 2 * H });
+    expect(decideSend({ counts: true, usage: full, tier: t250, now: NOW })).toEqual({ action: 'defer', until: NOW + 2 * H, used: 250 });
   });
   it('frees room at once when the tier is upgraded mid-window', () => {
     const decision = decideSend({ counts: true, usage: full, tier: tierOf('TIER_2K'), now: NOW });
@@ -95,7 +95,7 @@ describe('decideSend', () => {
   it('after a downgrade below the count, defers until enough users left to leave one slot', () => {
     const usage = { count: 2600, ageOuts: [{ at: NOW + H, count: 300 }, { at: NOW + 3 * H, count: 400 }, { at: NOW + 9 * H, count: 1900 }] };
     // 2600 - 300 = 2300 still over 2000; - 400 = 1900 leaves room.
-    expect(decideSend({ counts: true, usage, tier: tierOf(2000), now: NOW })).toEqual({ action: 'defer', until: NOW + 3 * H });
+    expect(decideSend({ counts: true, usage, tier: tierOf(2000), now: NOW })).toEqual({ action: 'defer', until: NOW + 3 * H, used: 2600 });
   });
   it('allows any number of users when unlimited, reporting no threshold', () => {
     expect(decideSend({ counts: true, usage: { count: 5_000_000, ageOuts: [] }, tier: tierOf('UNLIMITED'), now: NOW })).toEqual({
