@@ -85,6 +85,11 @@ describe('requestSend', () => {
     expect(ctx.published[0]).toMatchObject({ detailType: 'SendAccepted', data: { messageId: 'm_1', requestedBy: 'acme.orders', category: 'service', lane: 'priority', correlationId: 'order-42' } });
   });
 
+  it('records on the accepted message when the window it saw closes, for the sender\'s messaging-limit and restriction checks', async () => {
+    await requestSend(request('k1'), 'acme.orders', ctx.deps);
+    expect(ctx.enqueued[0]?.windowClosesAt).toBe(T0 + 23 * H);
+  });
+
   it('answers the same idempotency key with the same message and queues nothing new', async () => {
     await requestSend(request('k1'), 'acme.orders', ctx.deps);
     ctx.enqueued.length = 0;

@@ -147,7 +147,7 @@ describe('sendMessage: the business standing before Meta', () => {
         messageType: 'text',
         category: 'service',
         windowClosesAt: T0 + 60 * MIN,
-        request: { phoneNumberId: NUMBER, to: '+4915112345678', message: { type: 'text', text: { body: 'مرحبا 👋' } } } as MessageRecord['request'],
+        request: { phoneNumberId: NUMBER, to: '+4915112345678', message: { type: 'text', body: 'مرحبا 👋' } } as MessageRecord['request'],
       }),
     );
     ctx.state.account = restrictedUntil(new Date(T0 + 60 * MIN).toISOString());
