@@ -5,6 +5,7 @@ import type {
   BusinessCapabilityChangedSchema,
   PhoneNumberQualityChangedSchema,
 } from '../../contracts/events/ingestion.js';
+import { parseMessagingLimitTier } from '../sending/messaging-limit.js';
 import { THROUGHPUT_MPS, type AccountHealthFact, type AccountRestriction, type NumberHealthFact } from './records.js';
 
 /**
@@ -18,26 +19,18 @@ type PhoneNumberQualityChanged = z.infer<typeof PhoneNumberQualityChangedSchema>
 type BusinessCapabilityChanged = z.infer<typeof BusinessCapabilityChangedSchema>;
 type AccountUpdated = z.infer<typeof AccountUpdatedSchema>;
 
-/** Meta's `max_daily_conversations_per_business` values and the tier names they stand for. */
-const TIER_OF_COUNT: Readonly<Record<string, string>> = Object.freeze({
-  '50': 'TIER_50',
-  '250': 'TIER_250',
-  '1000': 'TIER_1K',
-  '2000': 'TIER_2K',
-  '10000': 'TIER_10K',
-  '100000': 'TIER_100K',
-  UNLIMITED: 'TIER_UNLIMITED',
-});
-
 /**
- * The messaging-limit tier as one spelling, whichever field gave it: `2000` and `TIER_2K` both give `TIER_2K`,
- * `UNLIMITED` gives `TIER_UNLIMITED`; a value Meta adds is kept upper case. `undefined` for nothing.
+ * The messaging-limit tier as one spelling, whichever field gave it, read by the sender's one table of tiers
+ * (`parseMessagingLimitTier`): `2000`, `"2,000"` and `TIER_2K` all give `TIER_2K`, `UNLIMITED` gives
+ * `TIER_UNLIMITED`. A value Meta adds (`TIER_NOT_SET`, a new tier) is kept upper case, so the record shows what Meta
+ * said. `undefined` for nothing.
  */
 export function messagingLimitTierOf(value: string | number | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const v = String(value).trim().toUpperCase().replaceAll(',', '');
+  const v = String(value).trim().toUpperCase();
   if (v === '') return undefined;
-  return TIER_OF_COUNT[v] ?? v;
+  const parsed = parseMessagingLimitTier(v);
+  return parsed.ok ? parsed.tier.name : v;
 }
 
 /**

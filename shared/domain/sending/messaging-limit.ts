@@ -31,8 +31,11 @@ export const APPROACHING_SHARE = 0.8;
 /** Length of one counting bucket: the count's over-count lasts at most this long. @default 10 min */
 export const DEFAULT_LIMIT_BUCKET_MS = 10 * 60 * 1000;
 
-/** Meta's tier names, as `whatsapp_business_manager_messaging_limit` gives them. */
-export type MessagingLimitTierName = 'TIER_250' | 'TIER_2K' | 'TIER_10K' | 'TIER_100K' | 'TIER_UNLIMITED';
+/**
+ * Meta's tier names, as `whatsapp_business_manager_messaging_limit` and `phone_number_quality_update` give them;
+ * `TIER_50` and `TIER_1K` are Meta's older tiers, still sent by accounts that have not moved to the portfolio limits.
+ */
+export type MessagingLimitTierName = 'TIER_50' | 'TIER_250' | 'TIER_1K' | 'TIER_2K' | 'TIER_10K' | 'TIER_100K' | 'TIER_UNLIMITED';
 
 /** A portfolio's messaging limit; `limit` is `null` when unlimited. */
 export interface MessagingLimitTier {
@@ -41,7 +44,9 @@ export interface MessagingLimitTier {
 }
 
 const TIERS: Readonly<Record<MessagingLimitTierName, number | null>> = {
+  TIER_50: 50,
   TIER_250: 250,
+  TIER_1K: 1000,
   TIER_2K: 2000,
   TIER_10K: 10_000,
   TIER_100K: 100_000,
@@ -53,12 +58,13 @@ export type TierParse = { readonly ok: true; readonly tier: MessagingLimitTier }
 
 /**
  * Reads a tier from either of Meta's spellings: the tier names (`TIER_2K`…) or
- * `max_daily_conversations_per_business` (`2000`, `"10000"`, `"UNLIMITED"`). Anything else is a problem value,
- * never a throw: a new tier from Meta must not stop the sender.
+ * `max_daily_conversations_per_business` (`2000`, `"10000"`, `"100,000"`, `"UNLIMITED"`). The one table of tiers
+ * in Relais: the health records' `messagingLimitTierOf` spells tiers through it. Anything else (`TIER_NOT_SET`, a
+ * tier Meta adds) is a problem value, never a throw: a new tier from Meta must not stop the sender.
  */
 export function parseMessagingLimitTier(value: unknown): TierParse {
   if (typeof value === 'string') {
-    const text = value.trim().toUpperCase();
+    const text = value.trim().toUpperCase().replace(/^(\d{1,3})(,\d{3})+$/, (digits) => digits.replaceAll(',', ''));
     if (Object.hasOwn(TIERS, text)) return tier(text as MessagingLimitTierName);
     if (text === 'UNLIMITED') return tier('TIER_UNLIMITED');
     if (/^\d{1,7}$/.test(text)) return parseMessagingLimitTier(Number(text));
@@ -68,7 +74,7 @@ export function parseMessagingLimitTier(value: unknown): TierParse {
     if (name !== undefined) return tier(name);
   }
   const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value === 'number' ? String(value) : typeof value;
-  return { ok: false, problem: `unknown messaging limit tier ${shown}: expected TIER_250, TIER_2K, TIER_10K, TIER_100K, TIER_UNLIMITED, 250, 2000, 10000, 100000 or UNLIMITED` };
+  return { ok: false, problem: `unknown messaging limit tier ${shown}: expected TIER_50, TIER_250, TIER_1K, TIER_2K, TIER_10K, TIER_100K, TIER_UNLIMITED, 50, 250, 1000, 2000, 10000, 100000 or UNLIMITED` };
 }
 
 function tier(name: MessagingLimitTierName): TierParse {

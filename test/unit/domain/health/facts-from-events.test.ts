@@ -22,6 +22,12 @@ describe('messagingLimitTierOf', () => {
     ['tier_2k', 'TIER_2K'],
     ['TIER_NOT_SET', 'TIER_NOT_SET'],
     ['5000000', '5000000'],
+    ['TIER_50', 'TIER_50'],
+    ['50', 'TIER_50'],
+    [' tier_1k ', 'TIER_1K'],
+    [1000, 'TIER_1K'],
+    ['1,000', 'TIER_1K'],
+    ['tier_🚀', 'TIER_🚀'],
   ])('reads %s as %s', (value, tier) => {
     expect(messagingLimitTierOf(value)).toBe(tier);
   });

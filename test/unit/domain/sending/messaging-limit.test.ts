@@ -35,11 +35,17 @@ describe('parseMessagingLimitTier', () => {
     [100_000, 100_000],
     ['UNLIMITED', null],
     [' tier_2k ', 2000],
+    ['TIER_50', 50],
+    [50, 50],
+    ['TIER_1K', 1000],
+    [1000, 1000],
+    ['1,000', 1000],
+    ['100,000', 100_000],
   ])('reads Meta value %j as a limit of %s', (value, limit) => {
     expect(tierOf(value).limit).toBe(limit);
   });
 
-  it.each([['TIER_1K'], [1000], ['2000.5'], [''], [null], [undefined], [{}], ['🚀'.repeat(300)], [2 ** 53 + 2], [-250], [Number.NaN]])(
+  it.each([['TIER_NOT_SET'], ['TIER_5K'], [5000], ['1,00'], [',250'], ['2,000.5'], ['2000.5'], [''], [null], [undefined], [{}], ['🚀'.repeat(300)], [2 ** 53 + 2], [-250], [Number.NaN]])(
     'answers unknown value %j with a problem naming the accepted values, without throwing',
     (value) => {
       const parsed = parseMessagingLimitTier(value);
