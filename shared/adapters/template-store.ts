@@ -101,6 +101,7 @@ const RecordSchema = z.looseObject({
   disableDate: z.string().optional(),
   pendingCategoryChange: z.looseObject({ newCategory: z.enum(TEMPLATE_CATEGORIES), effectiveAt: z.string().optional() }).optional(),
   asOf: z.looseObject({ status: z.string(), quality: z.string(), category: z.string(), components: z.string() }).partial(),
+  asOfBy: z.record(z.string(), z.string()).optional(),
   version: z.number().int().positive(),
   updatedAt: z.string(),
 });

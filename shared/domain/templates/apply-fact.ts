@@ -87,8 +87,9 @@ export function isTimeOnlyChange(entry: Pick<TemplateHistoryEntry, 'changes'>): 
  * 1. a fact older than the aspect's time changes nothing for it (`stale`); a fact at the same time with the same
  *    values changes nothing (`duplicate`); a newer fact applies, even when it only confirms the values (the
  *    aspect's time moves, so that an older fact arriving later cannot undo it). Meta's webhook times have
- *    one-second resolution: two different facts at the same time are ordered by their values, so every arrival
- *    order ends on the same record.
+ *    one-second resolution: of two different facts at the same time, the one about the aspect wins (a
+ *    `template_category_update` over the category a status update echoes; `asOfBy` keeps which kind set each
+ *    aspect), then the greater value, so every arrival order ends on the same record.
  * 2. A snapshot (the listing) covers every aspect (quality only when it carries a score). A snapshot confirming the
  *    status the record holds keeps the details the webhooks gave (pause title and start, rejection advice), which
  *    a listing does not carry.
@@ -120,10 +121,10 @@ export function applyTemplateFact(current: TemplateRecord | undefined, fact: Tem
       verdicts.push('unsupported');
       continue;
     }
-    const verdict = judge(base.asOf[proposal.aspect], fact.at, proposal.current, proposal.state);
+    const verdict = judge(base.asOf[proposal.aspect], fact.at, proposal.current, proposal.state, tieRank(proposal.aspect, base.asOfBy?.[proposal.aspect]), tieRank(proposal.aspect, fact.kind));
     verdicts.push(verdict);
     if (verdict !== 'apply') continue;
-    next = { ...next, ...proposal.state, asOf: { ...next.asOf, [proposal.aspect]: fact.at } };
+    next = { ...next, ...proposal.state, asOf: { ...next.asOf, [proposal.aspect]: fact.at }, asOfBy: { ...next.asOfBy, [proposal.aspect]: fact.kind } };
   }
 
   const pending = pendingAfter(base, fact);
@@ -272,7 +273,24 @@ function compareTimes(a: string, b: string): number {
   return (Number.isFinite(left) ? left : -Infinity) - (Number.isFinite(right) ? right : -Infinity) || 0;
 }
 
-function judge(asOf: string | undefined, at: string, current: unknown, candidate: unknown): Exclude<Verdict, 'unsupported'> {
+/**
+ * How a fact of `kind` ranks for `aspect` against another of the same second: the fact about that aspect (a
+ * `template_category_update` for the category) outranks one that only carries it (a status update echoing the
+ * category, a listing). `undefined` (a record written before kinds were kept) ranks as the other fact does.
+ */
+function tieRank(aspect: TemplateAspect, kind: TemplateFact['kind'] | undefined): number | undefined {
+  if (kind === undefined) return undefined;
+  return kind === aspect ? 2 : 1;
+}
+
+function judge(
+  asOf: string | undefined,
+  at: string,
+  current: unknown,
+  candidate: unknown,
+  heldRank: number | undefined,
+  candidateRank: number | undefined,
+): Exclude<Verdict, 'unsupported'> {
   if (asOf === undefined) return 'apply';
   const order = compareTimes(at, asOf);
   if (order > 0) return 'apply';
@@ -280,6 +298,7 @@ function judge(asOf: string | undefined, at: string, current: unknown, candidate
   const proposed = canonical(candidate);
   const held = canonical(current);
   if (proposed === held) return 'duplicate';
+  if (heldRank !== undefined && candidateRank !== undefined && heldRank !== candidateRank) return candidateRank > heldRank ? 'apply' : 'stale';
   return proposed > held ? 'apply' : 'stale';
 }
 

@@ -90,11 +90,20 @@ export interface TemplateRecord {
   };
   /** Meta's time (ISO 8601) of the latest fact applied to each aspect: an older fact for that aspect changes nothing. */
   readonly asOf: Readonly<Partial<Record<TemplateAspect, string>>>;
+  /**
+   * The kind of fact that set each aspect's time: two facts of one second are ordered by it first (the webhook about
+   * that aspect outranks a fact that only mentions it, as a status update echoing the category). Absent on records
+   * written before it was kept; then values decide, as before.
+   */
+  readonly asOfBy?: Readonly<Partial<Record<TemplateAspect, TemplateFactKind>>>;
   /** Starts at 1 and grows by one with every change (a change of Meta's times alone too, which keeps no history line); the store writes conditionally on it. */
   readonly version: number;
   /** When Relais last changed the record (ISO 8601). */
   readonly updatedAt: string;
 }
+
+/** The kinds of {@link TemplateFact}. */
+export type TemplateFactKind = 'snapshot' | 'status' | 'quality' | 'category' | 'components' | 'deleted';
 
 /** Where a fact came from. */
 export type TemplateFactSource = 'sync' | 'webhook' | 'api';

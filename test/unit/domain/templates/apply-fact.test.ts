@@ -279,6 +279,16 @@ describe('applyTemplateFact: category changes', () => {
     newCategory,
   });
 
+  it('lets a re-categorisation beat the category a status update of the same second echoes, whichever arrives first', () => {
+    // Meta times webhooks to the second: an APPROVED status echoing UTILITY and the change to MARKETING can share one.
+    const echo = status(30, 'APPROVED', { category: 'UTILITY' });
+    const change = completed(30, 'MARKETING');
+    expect(applyAll([echo, change], utility).final?.category).toBe('MARKETING');
+    expect(applyAll([change, echo], utility).final?.category).toBe('MARKETING');
+    // The greater value still decides between two facts of the same kind, in either order.
+    expect(applyAll([completed(40, 'AUTHENTICATION'), completed(40, 'MARKETING')], utility).final?.category).toBe(applyAll([completed(40, 'MARKETING'), completed(40, 'AUTHENTICATION')], utility).final?.category);
+  });
+
   it('records an impending change without changing the category, and the completed change applies and clears it', () => {
     const announced = applyTemplateFact(utility, impending(10), RECORDED);
     if (announced.outcome !== 'changed') throw new Error('expected a change');
