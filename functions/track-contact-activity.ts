@@ -14,9 +14,10 @@ import { trackContactActivity, type ContactActivity, type TrackContactActivityDe
 export function createTrackContactActivity(deps: TrackContactActivityDeps, payloads: PayloadStore, numbers?: NumberRegistry) {
   return (event: SQSEvent): Promise<SQSBatchResponse> =>
     processBusEvents(event, payloads, async (busEvent) => {
-      // Webhooks name both the number and its account: remember the pair for the send path.
-      const business = (busEvent.data as { business?: { phoneNumberId: string; businessAccountId: string } }).business;
-      if (business !== undefined) await numbers?.remember(business.phoneNumberId, business.businessAccountId);
+      // Webhooks name the number, its account and its display number: remember them for the send path and for
+      // phone_number_quality_update, which names the number by its display number only.
+      const business = (busEvent.data as { business?: { phoneNumberId: string; businessAccountId: string; displayPhoneNumber?: string } }).business;
+      if (business !== undefined) await numbers?.remember(business.phoneNumberId, business.businessAccountId, business.displayPhoneNumber);
       await trackContactActivity(busEvent as unknown as ContactActivity, deps);
     });
 }

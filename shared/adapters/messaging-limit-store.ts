@@ -1,4 +1,4 @@
-import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   bucketStart,
   countBand,
@@ -9,7 +9,7 @@ import {
   MESSAGING_LIMIT_WINDOW_MS,
   usageOfBuckets,
 } from '../domain/sending/messaging-limit.js';
-import type { MessagingLimitStore } from '../ports/messaging-limit-store.js';
+import type { MessagingLimitStore, MessagingLimitUsageReader } from '../ports/messaging-limit-store.js';
 import { transactionOutcome } from './dynamo-conditions.js';
 
 /** Every attempt to admit a send lost a race to other senders; the sender should retry the message later. */
@@ -34,6 +34,15 @@ function numberAt(item: Record<string, unknown>, attribute: string): number {
   return value;
 }
 
+/** The window item's buckets: start (epoch ms) → users counted in it. */
+function bucketsOf(window: Record<string, unknown> | undefined, bucketMs: number): Map<number, number> {
+  const buckets = new Map<number, number>();
+  for (const name of Object.keys(window ?? {})) {
+    if (/^b\d+$/.test(name)) buckets.set(Number(name.slice(1)) * bucketMs, numberAt(window!, name));
+  }
+  return buckets;
+}
+
 /**
  * The messaging-limit store on the state table:
  *
@@ -52,6 +61,8 @@ function numberAt(item: Record<string, unknown>, attribute: string): number {
  * expired buckets it drops still exist). A failed condition or a conflict means another sender moved first: read
  * again and decide again.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html
+ *
+ * `usage` (the operator read API) is one consistent `GetItem` of the window item and writes nothing.
  */
 export function createMessagingLimitStore({
   client,
@@ -68,7 +79,7 @@ export function createMessagingLimitStore({
   maxAttempts?: number;
   /** @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
-}): MessagingLimitStore {
+}): MessagingLimitStore & MessagingLimitUsageReader {
   const TableName = tableName;
 
   async function read(userKey: Record<string, string>, windowKey: Record<string, string>) {
@@ -87,6 +98,13 @@ export function createMessagingLimitStore({
   }
 
   return {
+    async usage(portfolioId, now) {
+      // The portfolio's whole count is one item, so one consistent GetItem reads what the next admission would see.
+      const out = await client.send(new GetCommand({ TableName, Key: { pk: `MLIMIT#${portfolioId}`, sk: 'WINDOW' }, ConsistentRead: true }));
+      const { count, ageOuts } = usageOfBuckets(bucketsOf(out.Item, bucketMs), now, bucketMs);
+      return { count, ageOuts };
+    },
+
     async admit({ portfolioId, recipient, isTemplate, windowOpen, tier, now }) {
       if (!countsTowardLimit({ isTemplate, windowOpen }, now)) return { action: 'allow', addsUniqueUser: false, crossings: [] };
       const userKey = { pk: `MLIMIT#${portfolioId}#${limitRecipientKey(recipient)}`, sk: 'MLIMIT' };
@@ -95,11 +113,7 @@ export function createMessagingLimitStore({
       for (let attempt = 0; attempt < maxAttempts; attempt++) {
         const { user, window } = await read(userKey, windowKey);
         const counts = countsTowardLimit({ isTemplate, windowOpen, lastCountedAt: user === undefined ? undefined : numberAt(user, 'countedAt') }, now);
-        const buckets = new Map<number, number>();
-        for (const name of Object.keys(window ?? {})) {
-          if (/^b\d+$/.test(name)) buckets.set(Number(name.slice(1)) * bucketMs, numberAt(window!, name));
-        }
-        const usage = usageOfBuckets(buckets, now, bucketMs);
+        const usage = usageOfBuckets(bucketsOf(window, bucketMs), now, bucketMs);
         const decision = decideSend({ counts, usage, tier, now });
         if (decision.action === 'defer' || !decision.addsUniqueUser) return decision;
 

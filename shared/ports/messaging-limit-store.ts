@@ -1,4 +1,4 @@
-import type { LimitDecision, MessagingLimitTier } from '../domain/sending/messaging-limit.js';
+import type { LimitDecision, MessagingLimitTier, WindowUsage } from '../domain/sending/messaging-limit.js';
 
 /** One send to check against the portfolio's messaging limit. */
 export interface LimitAdmission {
@@ -22,4 +22,17 @@ export interface LimitAdmission {
  */
 export interface MessagingLimitStore {
   admit(admission: LimitAdmission): Promise<LimitDecision>;
+}
+
+/**
+ * The read side of the same count, for the operator read API. Apart from {@link MessagingLimitStore} so the sender,
+ * which only admits, is not handed it (and its test doubles need not implement it); the DynamoDB store is both.
+ */
+export interface MessagingLimitUsageReader {
+  /**
+   * Read only: the portfolio's unique users in the moving 24 h at `now` (epoch ms) and when they leave the window,
+   * as `admit` would count them (`usageOfBuckets`). Writes nothing: buckets past the window are left for `admit` to
+   * drop. A portfolio never counted has `{ count: 0, ageOuts: [] }`.
+   */
+  usage(portfolioId: string, now: number): Promise<WindowUsage>;
 }

@@ -11,6 +11,7 @@ import {
 } from './graph-errors.js';
 import type { JsonParse } from './http.js';
 import { newWamid } from './identity.js';
+import { handlePhoneNumbers } from './phone-numbers.js';
 import { pricingFor } from './pricing.js';
 import type { AsyncFailureCode } from './status-lifecycle.js';
 import { GRAPH_VERSION_PATTERN, type SandboxState } from './state.js';
@@ -58,6 +59,7 @@ export function handleGraphRequest(state: SandboxState, request: GraphRequest): 
   }
   if (!authorised(state, request)) return fromError(invalidTokenError());
   if (segments.length === 3 && segments[2] === 'message_templates') return handleTemplateManagement(state, request, version, segments[1]!);
+  if (segments.length === 3 && segments[2] === 'phone_numbers') return handlePhoneNumbers(state, request, segments[1]!);
 
   const phoneNumberId = segments[1]!;
   const number = state.number(phoneNumberId);
