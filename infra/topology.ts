@@ -166,7 +166,18 @@ export const TEMPLATE_ACTIVITY: ConsumerSpec = {
   maxReceiveCount: 5,
 };
 
-export const CONSUMERS: readonly ConsumerSpec[] = [CONTACT_ACTIVITY, SEND_REQUESTS, OUTBOUND_PRIORITY, OUTBOUND_BULK, MESSAGE_STATUS, TEMPLATE_ACTIVITY];
+/** Meta's number, capability and account webhooks keep the health records (quality, throughput, restrictions, limit). */
+export const HEALTH_ACTIVITY: ConsumerSpec = {
+  id: 'HealthActivity',
+  handler: 'track-health',
+  fifo: false,
+  batchSize: 10,
+  maxConcurrency: 2,
+  visibilityTimeoutSeconds: 180,
+  maxReceiveCount: 5,
+};
+
+export const CONSUMERS: readonly ConsumerSpec[] = [CONTACT_ACTIVITY, SEND_REQUESTS, OUTBOUND_PRIORITY, OUTBOUND_BULK, MESSAGE_STATUS, TEMPLATE_ACTIVITY, HEALTH_ACTIVITY];
 
 /** An EventBridge event pattern in the JSON form EventBridge and the local bus read (`detail-type`, not `detailType`). */
 export type EventPatternJson = Readonly<Record<string, unknown>>;
@@ -235,6 +246,15 @@ export const EVENT_RULES: readonly EventRuleSpec[] = [
     },
     target: TEMPLATE_ACTIVITY.id,
   },
+  {
+    id: 'HealthActivityFromWebhooks',
+    description: "Meta's phone number quality, business capability and account webhooks update number and account health",
+    pattern: {
+      source: [RELAIS_EVENT_SOURCE],
+      'detail-type': [DetailType.PhoneNumberQualityChanged, DetailType.BusinessCapabilityChanged, DetailType.AccountUpdated],
+    },
+    target: HEALTH_ACTIVITY.id,
+  },
 ];
 
 export type SecretName = 'appSecret' | 'verifyToken' | 'accessToken';
@@ -285,6 +305,8 @@ export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   'send-message': { description: 'Sends queued messages to the Cloud API, paced per number and per recipient', ...PUBLISHER, memorySize: 512, timeoutSeconds: 20, secrets: ['accessToken'], deadLettersTo: ['OutboundPriority', 'OutboundBulk'], settings: ['graphApi', 'consentPolicy', 'messagingLimits'] },
   'track-message-status': { description: "Moves messages forward from Meta's status webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
   'track-template-changes': { description: "Keeps the template registry in step with Meta's template webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
+  // Each quality webhook reads Meta's number listing (GRAPH_API_TIMEOUT_MS, 10 s by default, per page).
+  'track-health': { description: "Keeps number and account health in step with Meta's webhooks and number listing", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30, secrets: ['accessToken'], settings: ['graphEndpoint'] },
   // Create and delete wait for Meta (GRAPH_API_TIMEOUT_MS, 10 s by default) between registry reads and writes.
   'create-template': { description: 'Checks a template, submits it to Meta and records it (POST /accounts/{id}/templates)', tables: { [STATE_TABLE.id]: 'readWrite' }, timeoutSeconds: 20, secrets: ['accessToken'], settings: ['graphEndpoint'] },
   'list-templates': { description: "Lists an account's templates from the registry", tables: { [STATE_TABLE.id]: 'read' } },

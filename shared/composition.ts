@@ -21,12 +21,13 @@ import type { RequestSendDeps } from './usecases/request-send.js';
 import type { SendMessageDeps } from './usecases/send-message.js';
 import type { TrackMessageStatusDeps } from './usecases/track-message-status.js';
 import type { TrackTemplateChangesDeps } from './usecases/track-template-changes.js';
-import { createGraphTemplates } from './adapters/graph-templates.js';
+import type { TrackHealthDeps } from './usecases/track-health.js';
+import { createGraphPhoneNumbers, createGraphTemplates } from './adapters/graph-templates.js';
 import { createTemplateStore } from './adapters/template-store.js';
 import { createHealthStore } from './adapters/health-store.js';
 import { createCachedHealthReader } from './adapters/health-reader.js';
 import { createMessagingLimitStore } from './adapters/messaging-limit-store.js';
-import { loadTemplatesApiConfig, loadTemplatesReadConfig } from './templates-config.js';
+import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from './templates-config.js';
 import type { ManageTemplatesDeps, TemplateReadDeps } from './usecases/manage-templates.js';
 import type { SyncTemplatesDeps } from './usecases/sync-templates.js';
 
@@ -170,6 +171,31 @@ export function trackTemplateChangesFromEnvironment(): { deps: TrackTemplateChan
   const publisher = createEventPublisher({ client: eventBridgeClient(), eventBusName: config.eventBusName, payloadStore: payloads });
   return {
     deps: { store: createTemplateStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }), publish: (events) => publisher.publish(events), now: Date.now },
+    payloads,
+  };
+}
+
+/** Dependencies of the health consumer (track-health): the health records, the number registry, Meta's number listing. */
+export function trackHealthFromEnvironment(): { deps: TrackHealthDeps; payloads: PayloadStore } {
+  const config = loadHealthActivityConfig(process.env);
+  const graphConfig = config.graph;
+  const secrets = createSecretProvider({ client: secretsManagerClient });
+  const client = dynamoDocumentClient();
+  const payloads = createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName });
+  const publisher = createEventPublisher({ client: eventBridgeClient(), eventBusName: config.eventBusName, payloadStore: payloads });
+  return {
+    deps: {
+      store: createHealthStore({ client, tableName: config.stateTableName }),
+      numbers: createNumberRegistry({ client, tableName: config.stateTableName }),
+      graph: createGraphPhoneNumbers({
+        baseUrl: graphConfig.graphBaseUrl,
+        version: graphConfig.graphVersion,
+        timeoutMs: graphConfig.graphTimeoutMs,
+        accessToken: () => secrets.get(graphConfig.accessToken),
+      }),
+      publish: (events) => publisher.publish(events),
+      now: Date.now,
+    },
     payloads,
   };
 }

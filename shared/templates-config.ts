@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import type { SecretSource } from './adapters/secrets.js';
-import { ENV, integerVar, parseEnv, requiredVar, secretSource, textVar, type Env } from './config.js';
+import { ENV, integerVar, parseEnv, parsePublisherEnv, requiredVar, secretSource, textVar, type Env, type PublisherResources } from './config.js';
 import { DEFAULT_GRAPH_API_VERSION, DEFAULT_GRAPH_TIMEOUT_MS, GRAPH_API_VERSION_PATTERN, SEND_ENV } from './sending-config.js';
 
 /** What the Templates API's write routes (create, delete) read from the environment. */
@@ -41,4 +41,14 @@ export function loadTemplatesApiConfig(env: Env): TemplatesApiConfig {
 export function loadTemplatesReadConfig(env: Env): Pick<TemplatesApiConfig, 'stateTableName'> {
   const parsed = parseEnv(z.object({ [ENV.stateTableName]: requiredVar }), env, 'templates-api');
   return Object.freeze({ stateTableName: parsed[ENV.stateTableName] as string });
+}
+
+/** What the health consumer (track-health) reads: the publisher's resources and, to list Meta's numbers, the Graph API target and token. */
+export interface HealthActivityConfig extends PublisherResources {
+  readonly graph: TemplatesApiConfig;
+}
+
+export function loadHealthActivityConfig(env: Env): HealthActivityConfig {
+  const { values: _, ...resources } = parsePublisherEnv(env, 'track-health', {});
+  return Object.freeze({ ...resources, graph: loadTemplatesApiConfig(env) });
 }

@@ -10,6 +10,7 @@ import type {
   GraphTemplateResult,
   GraphTemplates,
 } from '../ports/graph-templates.js';
+import type { GraphPhoneNumber, GraphPhoneNumberPage, GraphPhoneNumbers } from '../ports/graph-phone-numbers.js';
 import { DEFAULT_GRAPH_API_VERSION, DEFAULT_GRAPH_TIMEOUT_MS, GRAPH_API_VERSION_PATTERN } from '../sending-config.js';
 import { checkBaseUrl, isSafeConnectionFailure, type GraphApiClientOptions } from './graph-api.js';
 
@@ -53,54 +54,7 @@ const MAX_PAGE_LIMIT = 100;
  * @throws TypeError naming the option when `baseUrl`, `version` or `timeoutMs` is not usable.
  */
 export function createGraphTemplates(options: GraphApiClientOptions): GraphTemplates {
-  const base = checkBaseUrl(options.baseUrl, 'createGraphTemplates');
-  const version = options.version;
-  if (typeof version !== 'string' || !GRAPH_API_VERSION_PATTERN.test(version)) {
-    throw new TypeError(`createGraphTemplates: version must look like ${DEFAULT_GRAPH_API_VERSION} (v<major>.<minor>), got ${JSON.stringify(version)}`);
-  }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_GRAPH_TIMEOUT_MS;
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(`createGraphTemplates: timeoutMs must be a positive integer number of milliseconds, got ${String(timeoutMs)}`);
-  }
-  const doFetch = options.fetch ?? globalThis.fetch;
-
-  async function call(method: 'GET' | 'POST' | 'DELETE', wabaId: string, query: URLSearchParams, body?: string): Promise<GraphTemplateResult<unknown>> {
-    let token: string;
-    try {
-      token = await options.accessToken();
-    } catch {
-      return failed({ kind: 'not_sent', httpStatus: 0, message: 'the access token could not be obtained' });
-    }
-    if (typeof token !== 'string' || !TOKEN.test(token)) {
-      return failed({ kind: 'not_sent', httpStatus: 0, message: 'the access token is empty or holds characters not allowed in an HTTP header' });
-    }
-    const search = query.toString();
-    const url = `${base}/${version}/${wabaId}/message_templates${search === '' ? '' : `?${search}`}`;
-    let response: Response;
-    let bytes: Uint8Array;
-    try {
-      response = await doFetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body }),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      bytes = new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
-      return failed(fetchFailure(error));
-    }
-    const parsed = parseWebhookJson(bytes);
-    if (response.status < 200 || response.status > 299) {
-      return failed(metaError(response, parsed.ok ? parsed.value : undefined, token));
-    }
-    if (!parsed.ok) return failed({ kind: 'unknown', httpStatus: response.status, message: `HTTP ${response.status} answer is not JSON` });
-    return { ok: true, value: parsed.value };
-  }
+  const call = accountEdgeCaller(options, 'createGraphTemplates', 'message_templates');
 
   return {
     async listTemplates(wabaId, page) {
@@ -142,6 +96,92 @@ export function createGraphTemplates(options: GraphApiClientOptions): GraphTempl
       }
       return { ok: true, value: { deleted: true } };
     },
+  };
+}
+
+/** Fields the phone-number listing asks for: what the health records keep. */
+export const PHONE_NUMBER_FIELDS = ['id', 'display_phone_number', 'quality_rating', 'throughput', 'status', 'whatsapp_business_manager_messaging_limit'] as const;
+
+/**
+ * The client of `GET /{version}/{waba-id}/phone_numbers` (the phone numbers of a WhatsApp Business Account with their
+ * quality rating, throughput level and status,
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/reference/whatsapp-business-account/phone-numbers-api),
+ * on the same HTTP call and configuration as {@link createGraphTemplates}.
+ *
+ * @throws TypeError naming the option when `baseUrl`, `version` or `timeoutMs` is not usable.
+ */
+export function createGraphPhoneNumbers(options: GraphApiClientOptions): GraphPhoneNumbers {
+  const call = accountEdgeCaller(options, 'createGraphPhoneNumbers', 'phone_numbers');
+  return {
+    async listPhoneNumbers(wabaId, page = {}) {
+      checkWaba(wabaId, 'listPhoneNumbers');
+      const query = new URLSearchParams({ fields: PHONE_NUMBER_FIELDS.join(',') });
+      if (page.after !== undefined) query.set('after', page.after);
+      const answer = await call('GET', wabaId, query);
+      return answer.ok ? readNumberPage(answer.value) : answer;
+    },
+  };
+}
+
+/**
+ * The one HTTP call of the account management clients (`message_templates`, `phone_numbers`): `{base}/{version}/{waba-id}/{edge}`,
+ * the token as a Bearer header, no redirects, a time limit, and every outcome as a value (Meta's errors with their codes,
+ * the token redacted). `what` names the factory in configuration errors.
+ *
+ * @throws TypeError naming the option when `baseUrl`, `version` or `timeoutMs` is not usable.
+ */
+function accountEdgeCaller(
+  options: GraphApiClientOptions,
+  what: string,
+  edge: 'message_templates' | 'phone_numbers',
+): (method: 'GET' | 'POST' | 'DELETE', wabaId: string, query: URLSearchParams, body?: string) => Promise<GraphTemplateResult<unknown>> {
+  const base = checkBaseUrl(options.baseUrl, what);
+  const version = options.version;
+  if (typeof version !== 'string' || !GRAPH_API_VERSION_PATTERN.test(version)) {
+    throw new TypeError(`${what}: version must look like ${DEFAULT_GRAPH_API_VERSION} (v<major>.<minor>), got ${JSON.stringify(version)}`);
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_GRAPH_TIMEOUT_MS;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError(`${what}: timeoutMs must be a positive integer number of milliseconds, got ${String(timeoutMs)}`);
+  }
+  const doFetch = options.fetch ?? globalThis.fetch;
+
+  return async function call(method: 'GET' | 'POST' | 'DELETE', wabaId: string, query: URLSearchParams, body?: string): Promise<GraphTemplateResult<unknown>> {
+    let token: string;
+    try {
+      token = await options.accessToken();
+    } catch {
+      return failed({ kind: 'not_sent', httpStatus: 0, message: 'the access token could not be obtained' });
+    }
+    if (typeof token !== 'string' || !TOKEN.test(token)) {
+      return failed({ kind: 'not_sent', httpStatus: 0, message: 'the access token is empty or holds characters not allowed in an HTTP header' });
+    }
+    const search = query.toString();
+    const url = `${base}/${version}/${wabaId}/${edge}${search === '' ? '' : `?${search}`}`;
+    let response: Response;
+    let bytes: Uint8Array;
+    try {
+      response = await doFetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body }),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      return failed(fetchFailure(error));
+    }
+    const parsed = parseWebhookJson(bytes);
+    if (response.status < 200 || response.status > 299) {
+      return failed(metaError(response, parsed.ok ? parsed.value : undefined, token));
+    }
+    if (!parsed.ok) return failed({ kind: 'unknown', httpStatus: response.status, message: `HTTP ${response.status} answer is not JSON` });
+    return { ok: true, value: parsed.value };
   };
 }
 
@@ -226,6 +266,41 @@ function readPage(value: unknown): GraphTemplateResult<GraphTemplatePage> {
   });
   const after = nextCursor(page.data.paging);
   return { ok: true, value: { templates, unreadable, ...(after === undefined ? {} : { after }) } };
+}
+
+const PhoneNumberSchema = z.object({
+  id: GraphIdSchema,
+  display_phone_number: z.string().min(1),
+  quality_rating: z.string().min(1).optional().catch(undefined),
+  throughput: z.object({ level: z.string().min(1).optional().catch(undefined) }).optional().catch(undefined),
+  status: z.string().min(1).optional().catch(undefined),
+  whatsapp_business_manager_messaging_limit: z.string().min(1).optional().catch(undefined),
+});
+
+function readNumberPage(value: unknown): GraphTemplateResult<GraphPhoneNumberPage> {
+  const page = PageSchema.safeParse(value);
+  if (!page.success) return failed({ kind: 'unknown', httpStatus: 200, message: 'the listing has no data array' });
+  const numbers: GraphPhoneNumber[] = [];
+  const unreadable: { index: number; problem: string }[] = [];
+  page.data.data.forEach((entry, index) => {
+    const parsed = PhoneNumberSchema.safeParse(entry);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      unreadable.push({ index, problem: issue === undefined ? 'not a phone number' : `${issue.path.join('.') || '(entry)'}: ${issue.message}` });
+      return;
+    }
+    const n = parsed.data;
+    numbers.push({
+      id: n.id,
+      displayPhoneNumber: n.display_phone_number,
+      ...(n.quality_rating === undefined ? {} : { qualityRating: n.quality_rating }),
+      ...(n.throughput?.level === undefined ? {} : { throughputLevel: n.throughput.level }),
+      ...(n.status === undefined ? {} : { status: n.status }),
+      ...(n.whatsapp_business_manager_messaging_limit === undefined ? {} : { messagingLimitTier: n.whatsapp_business_manager_messaging_limit }),
+    });
+  });
+  const after = nextCursor(page.data.paging);
+  return { ok: true, value: { numbers, unreadable, ...(after === undefined ? {} : { after }) } };
 }
 
 /**

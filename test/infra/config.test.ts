@@ -34,7 +34,7 @@ describe('readRelaisConfig', () => {
   it('accepts the messaging-limit tier in either of Meta\'s spellings and refuses an unknown one, naming the key and the values', () => {
     expect(read({ messagingLimitTier: 'TIER_10K' }).messagingLimitTier).toBe('TIER_10K');
     expect(read({ messagingLimitTier: 100000 }).messagingLimitTier).toBe('100000');
-    expect(() => read({ messagingLimitTier: 'TIER_3K' })).toThrow(/messagingLimitTier: unknown messaging limit tier "TIER_3K": expected TIER_250/);
+    expect(() => read({ messagingLimitTier: 'TIER_3K' })).toThrow(/messagingLimitTier: unknown messaging limit tier "TIER_3K": expected TIER_50, TIER_250, TIER_1K, TIER_2K/);
   });
 
   it('refuses a restriction hold longer than the outbound queues\' receive budget allows, and portfolio ids that are not digits', () => {

@@ -9,7 +9,7 @@ import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
-import { loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
+import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
 
 /** The feature flags `cdk synth` applies (cdk.json), so the template under test is the one that deploys. */
 const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
@@ -116,7 +116,7 @@ describe('RelaisStack with default configuration', () => {
   describe('Lambda functions', () => {
     it('creates one function per distinct handler across routes and consumers, for every HANDLERS entry', () => {
       const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler), TEMPLATE_SYNC_HANDLER]);
-      expect(handlers.size).toBe(18);
+      expect(handlers.size).toBe(19);
       template.resourceCountIs('AWS::Lambda::Function', handlers.size);
       expect([...handlers].sort()).toEqual([...HANDLER_NAMES].sort());
       expect([...stack.ingress.functions.keys()].filter((name) => stack.consumers.functions.has(name))).toEqual([]);
@@ -191,6 +191,7 @@ describe('RelaisStack with default configuration', () => {
         'track-contact-activity': { ...publisher, CONTACT_SETTINGS: '{}' },
         'track-message-status': publisher,
         'track-template-changes': publisher,
+        'track-health': { ...publisher, ...templatesGraph },
         'create-template': templatesGraph,
         'list-templates': table,
         'get-template': table,
@@ -221,6 +222,7 @@ describe('RelaisStack with default configuration', () => {
       'track-contact-activity': loadContactActivityConfig,
       'track-message-status': loadMessageStatusConfig,
       'track-template-changes': loadTemplateActivityConfig,
+      'track-health': loadHealthActivityConfig,
       'create-template': loadTemplatesApiConfig,
       'sync-templates': loadTemplatesApiConfig,
       'list-templates': loadTemplatesReadConfig,
@@ -285,14 +287,14 @@ describe('RelaisStack with default configuration', () => {
       }
     });
 
-    it('lets each secret be read by the handlers that need it: the verify token by verify-webhook, the app secret by receive-webhook, the access token by send-message, the template create and delete routes and the template sync', () => {
+    it('lets each secret be read by the handlers that need it: the verify token by verify-webhook, the app secret by receive-webhook, the access token by send-message, the health consumer, the template create and delete routes and the template sync', () => {
       const readers = (secret: object) =>
         HANDLER_NAMES.filter((name) =>
           statementsOf(template, functionOf(stack, name)).some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && resourcesOf(s).some((r) => JSON.stringify(r) === JSON.stringify(secret))),
         );
       expect(readers(ref(stack.secrets.verifyToken as never))).toEqual(['verify-webhook']);
       expect(readers(ref(stack.secrets.appSecret as never))).toEqual(['receive-webhook']);
-      expect(readers(ref(stack.secrets.accessToken as never))).toEqual(['send-message', 'create-template', 'delete-template', 'sync-templates']);
+      expect(readers(ref(stack.secrets.accessToken as never))).toEqual(['send-message', 'track-health', 'create-template', 'delete-template', 'sync-templates']);
       for (const name of HANDLER_NAMES) {
         const reads = statementsOf(template, functionOf(stack, name)).filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
         expect(reads.flatMap(resourcesOf)).toHaveLength(HANDLERS[name]!.secrets?.length ?? 0);
@@ -328,6 +330,7 @@ describe('RelaisStack with default configuration', () => {
         'track-contact-activity': ['ContactActivity'],
         'track-message-status': ['MessageStatus'],
         'track-template-changes': ['TemplateActivity'],
+        'track-health': ['HealthActivity'],
       });
     });
   });

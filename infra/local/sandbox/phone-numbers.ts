@@ -18,6 +18,7 @@ export function handlePhoneNumbers(state: SandboxState, request: GraphRequest, w
     id: number.id,
     quality_rating: state.account.qualityOf(number.id),
     code_verification_status: 'VERIFIED',
+    status: 'CONNECTED',
     platform_type: 'CLOUD_API',
     throughput: { level: state.account.throughputOf(number.id) },
     whatsapp_business_manager_messaging_limit: limitTier(state.account.messagingLimit),

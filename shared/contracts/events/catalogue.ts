@@ -51,6 +51,12 @@ export const DetailType = {
   // Messaging limit: the portfolio's unique users in a moving 24 h, counted at each send.
   MessagingLimitApproaching: 'MessagingLimitApproaching',
   MessagingLimitReached: 'MessagingLimitReached',
+  // Number and account health: what Meta said of the business's standing, as it changed.
+  PhoneNumberQualityDowngraded: 'PhoneNumberQualityDowngraded',
+  PhoneNumberThroughputChanged: 'PhoneNumberThroughputChanged',
+  AccountRestricted: 'AccountRestricted',
+  AccountRestrictionLifted: 'AccountRestrictionLifted',
+  MessagingLimitChanged: 'MessagingLimitChanged',
 } as const;
 
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];

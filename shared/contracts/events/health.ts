@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
 /**
- * `data` of the events number and account health derive from Meta's facts (issue 9, item 6). Not registered in
- * `catalogue.ts` / `registry.ts` yet: the session that wires the health consumer registers them, regenerates the
- * JSON schemas and adds the README catalogue rows. Each is derived from one stored change
- * (`shared/domain/health/apply-health-fact.ts`), so its event id can be built from the record key and version.
+ * `data` of the events number and account health derive from Meta's facts (issue 9, item 6), published by the
+ * HealthActivity consumer (`shared/usecases/track-health.ts`). Each is derived from one stored change
+ * (`shared/domain/health/apply-health-fact.ts`), so its event id is built from the record key and version
+ * (`shared/domain/health/health-events.ts`).
  *
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_quality_update
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_update
@@ -77,7 +77,7 @@ export type AccountHealthEvent =
   | { readonly detailType: typeof HealthDetailType.AccountRestrictionLifted; readonly data: AccountRestrictionLifted }
   | { readonly detailType: typeof HealthDetailType.MessagingLimitChanged; readonly data: MessagingLimitChanged };
 
-/** Each health event's `data` schema by detail-type, for the registry when it is wired. */
+/** Each health event's `data` schema by detail-type, spread into the registry (`registry.ts`). */
 export const HEALTH_EVENT_SCHEMAS = {
   [HealthDetailType.PhoneNumberQualityDowngraded]: PhoneNumberQualityDowngradedSchema,
   [HealthDetailType.PhoneNumberThroughputChanged]: PhoneNumberThroughputChangedSchema,

@@ -37,6 +37,7 @@ import {
 } from './outbound/outcomes.js';
 import { SendRequestDataSchema } from './outbound/send-request.js';
 import { MessagingLimitApproachingSchema, MessagingLimitReachedSchema } from './limits.js';
+import { HEALTH_EVENT_SCHEMAS } from './health.js';
 import {
   TemplateApprovedSchema,
   TemplateDisabledSchema,
@@ -89,6 +90,7 @@ export const eventDataSchemas = {
   [DetailType.MessageDeferred]: MessageDeferredSchema,
   [DetailType.MessagingLimitApproaching]: MessagingLimitApproachingSchema,
   [DetailType.MessagingLimitReached]: MessagingLimitReachedSchema,
+  ...HEALTH_EVENT_SCHEMAS,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type EventData<T extends DetailType> = z.infer<(typeof eventDataSchemas)[T]>;

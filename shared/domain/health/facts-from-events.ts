@@ -50,8 +50,14 @@ export function factsFromPhoneNumberQualityChanged(
     event,
     ...(event === 'THROUGHPUT_UPGRADE' ? { throughputMps: THROUGHPUT_MPS.upgraded } : {}),
   };
+  const account = accountFactFromPhoneNumberQualityChanged(data, at);
+  return account === undefined ? { number } : { number, account };
+}
+
+/** The portfolio's messaging limit a `phone_number_quality_update` names, whichever number it is about; else `undefined`. */
+export function accountFactFromPhoneNumberQualityChanged(data: PhoneNumberQualityChanged, at: string): AccountHealthFact | undefined {
   const tier = messagingLimitTierOf(data.maxDailyConversationsPerBusiness ?? data.currentLimit);
-  return tier === undefined ? { number } : { number, account: { at, businessAccountId: data.businessAccountId, messagingLimitTier: tier } };
+  return tier === undefined ? undefined : { at, businessAccountId: data.businessAccountId, messagingLimitTier: tier };
 }
 
 /** The portfolio's messaging limit from a `business_capability_update`, or `undefined` when it names none. */
@@ -97,4 +103,53 @@ function timeOf(value: unknown): string | undefined {
     : Number.NaN;
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return undefined;
   return new Date(ms).toISOString();
+}
+
+/** A number as Meta's `GET /{waba-id}/phone_numbers` lists it (the fields the health records keep). */
+export interface ListedPhoneNumber {
+  readonly id: string;
+  readonly qualityRating?: string;
+  /** `throughput.level`. */
+  readonly throughputLevel?: string;
+  readonly status?: string;
+  /** `whatsapp_business_manager_messaging_limit`. */
+  readonly messagingLimitTier?: string;
+}
+
+/**
+ * Messages per second of Meta's `throughput.level`: `STANDARD` 80, `HIGH` 1,000
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/throughput). `NOT_APPLICABLE` and levels
+ * Meta adds give `undefined`: the record keeps what it had.
+ */
+export function throughputMpsOfLevel(level: string | undefined): number | undefined {
+  switch (level?.trim().toUpperCase()) {
+    case 'STANDARD':
+      return THROUGHPUT_MPS.standard;
+    case 'HIGH':
+      return THROUGHPUT_MPS.upgraded;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * What Meta's listing says of one number, read at `at` (Relais's clock when the answer came: the listing carries no
+ * time of its own), for the account `businessAccountId`: its quality rating, throughput and status, and the
+ * portfolio's messaging limit when listed.
+ */
+export function factsFromListedPhoneNumber(
+  listed: ListedPhoneNumber,
+  { businessAccountId, at }: { businessAccountId: string; at: string },
+): { number: NumberHealthFact; account?: AccountHealthFact } {
+  const mps = throughputMpsOfLevel(listed.throughputLevel);
+  const number: NumberHealthFact = {
+    at,
+    phoneNumberId: listed.id,
+    businessAccountId,
+    ...(listed.qualityRating === undefined ? {} : { quality: listed.qualityRating }),
+    ...(mps === undefined ? {} : { throughputMps: mps }),
+    ...(listed.status === undefined ? {} : { status: listed.status }),
+  };
+  const tier = messagingLimitTierOf(listed.messagingLimitTier);
+  return tier === undefined ? { number } : { number, account: { at, businessAccountId, messagingLimitTier: tier } };
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { createGraphTemplates, retryHint, TEMPLATE_LIST_FIELDS } from '#shared/adapters/graph-templates.js';
+import { createGraphPhoneNumbers, createGraphTemplates, PHONE_NUMBER_FIELDS, retryHint, TEMPLATE_LIST_FIELDS } from '#shared/adapters/graph-templates.js';
 import type { GraphApiClientOptions } from '#shared/adapters/graph-api.js';
 
 // A real HTTP server on 127.0.0.1 plays Meta, so the client runs over Node's own fetch as in Lambda.
@@ -303,5 +303,57 @@ describe('retryHint', () => {
     expect(retryHint(new Headers({ 'x-business-use-case-usage': 'not json', 'retry-after': '12' }))).toBe(12_000);
     expect(retryHint(new Headers({ 'x-business-use-case-usage': '{"1":[{"estimated_time_to_regain_access":0}]}' }))).toBeUndefined();
     expect(retryHint(new Headers({ 'retry-after': 'Wed, 21 Oct 2026 07:28:00 GMT' }))).toBeUndefined();
+  });
+});
+
+describe('createGraphPhoneNumbers', () => {
+  const numbers = (overrides: Partial<GraphApiClientOptions> = {}) => createGraphPhoneNumbers({ baseUrl, version: 'v25.0', accessToken: async () => TOKEN, ...overrides });
+
+  it("lists a WABA's numbers with the fields the health records keep, ids above 2^53 kept as digits", async () => {
+    handler = (_req, res) =>
+      send(
+        res,
+        200,
+        `{"data":[{"id":${BIG_ID},"display_phone_number":"+1 555-078-3881","verified_name":"Café Zoë ☕","quality_rating":"YELLOW","throughput":{"level":"HIGH"},"status":"CONNECTED","whatsapp_business_manager_messaging_limit":"TIER_2K"},` +
+          `{"id":"106540352242922","display_phone_number":"+971 50 123 4567","verified_name":"متجر"},{"display_phone_number":"+44 7700 900123"}],` +
+          `"paging":{"cursors":{"before":"QVFI","after":"QVFIUm"},"next":"https://graph.facebook.com/v25.0/${WABA}/phone_numbers?after=QVFIUm"}}`,
+      );
+
+    const page = await numbers().listPhoneNumbers(WABA, { after: 'QVFIU0' });
+
+    expect(page).toEqual({
+      ok: true,
+      value: {
+        numbers: [
+          { id: BIG_ID, displayPhoneNumber: '+1 555-078-3881', qualityRating: 'YELLOW', throughputLevel: 'HIGH', status: 'CONNECTED', messagingLimitTier: 'TIER_2K' },
+          { id: '106540352242922', displayPhoneNumber: '+971 50 123 4567' },
+        ],
+        unreadable: [{ index: 2, problem: 'id: Invalid input' }],
+        after: 'QVFIUm',
+      },
+    });
+    expect(received[0]?.url.pathname).toBe(`/v25.0/${WABA}/phone_numbers`);
+    expect(received[0]?.url.searchParams.get('fields')).toBe(PHONE_NUMBER_FIELDS.join(','));
+    expect(received[0]?.url.searchParams.get('after')).toBe('QVFIU0');
+    expect(received[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it("returns Meta's throttling as a value with its code and wait, the token redacted", async () => {
+    handler = (_req, res) =>
+      send(res, 400, JSON.stringify({ error: { message: `(#80007) Rate limit for ${TOKEN}`, code: 80007, fbtrace_id: 'Axyz' } }), {
+        'x-business-use-case-usage': JSON.stringify({ [WABA]: [{ estimated_time_to_regain_access: 2 }] }),
+      });
+
+    const page = await numbers().listPhoneNumbers(WABA);
+
+    expect(page).toEqual({
+      ok: false,
+      error: { kind: 'meta', httpStatus: 400, code: 80007, message: '(#80007) Rate limit for [redacted]', title: 'Rate limit for [redacted]', fbtraceId: 'Axyz', retryAfterMs: 120_000 },
+    });
+  });
+
+  it('refuses a WABA id that is not digits before any request', async () => {
+    await expect(numbers().listPhoneNumbers('../me')).rejects.toThrow('listPhoneNumbers: wabaId must be a Graph API id (1 to 32 digits)');
+    expect(received).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { HANDLER_VARIABLES, SETTING_VARIABLES, handlerEnvironment, variablesOf, 
 import { CONSUMERS, ENV, HANDLERS, STATE_TABLE } from '#infra/topology.js';
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
-import { loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
+import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
 import { isStackVariable } from '#test/support/hermetic-env.js';
 
 /** The start-up loader each handler module calls (functions/*.ts, shared/composition.ts). */
@@ -27,6 +27,7 @@ const LOADERS: Record<string, (env: Readonly<Record<string, string | undefined>>
   'track-contact-activity': loadContactActivityConfig,
   'track-message-status': loadMessageStatusConfig,
   'track-template-changes': loadTemplateActivityConfig,
+  'track-health': loadHealthActivityConfig,
   'create-template': loadTemplatesApiConfig,
   'list-templates': loadTemplatesReadConfig,
   'get-template': loadTemplatesReadConfig,
