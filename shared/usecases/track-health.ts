@@ -14,6 +14,7 @@ import { displayDigitsOf, type NumberRegistry } from '../adapters/number-registr
 import type { GraphPhoneNumber, GraphPhoneNumbers } from '../ports/graph-phone-numbers.js';
 import type { GraphTemplateError } from '../ports/graph-templates.js';
 import type { HealthStore } from '../ports/health-store.js';
+import { BadRequestError } from '../errors.js';
 
 /** The detail-types the HealthActivity consumer takes: Meta's number, capability and account webhooks, as ingestion publishes them. */
 export const HEALTH_WEBHOOK_TYPES = ['PhoneNumberQualityChanged', 'BusinessCapabilityChanged', 'AccountUpdated'] as const satisfies readonly DetailType[];
@@ -54,6 +55,7 @@ export interface TrackHealthResult {
   readonly published: readonly DomainEvent[];
 }
 
+const GRAPH_ID = /^\d{1,32}$/;
 /** Pages of Meta's listing read at most per refresh (a WABA holds a handful of numbers; Meta allows a few dozen). */
 const MAX_LISTING_PAGES = 20;
 /** Graph codes that mean "later": throttling (4, 32, 613, 80007, 130429) and Meta's transient errors (1, 2). */
@@ -76,6 +78,10 @@ const RETRYABLE_GRAPH_CODES: ReadonlySet<number> = new Set([1, 2, 4, 32, 613, 80
  */
 export async function trackHealth(webhook: HealthWebhook, metadata: Pick<EventMetadata, 'occurredAt'>, deps: TrackHealthDeps): Promise<TrackHealthResult> {
   const at = metadata.occurredAt;
+  // Meta's ids are digits; anything else can key no record and names no account to list (the handler acknowledges it).
+  if (!GRAPH_ID.test(webhook.data.businessAccountId)) {
+    throw new BadRequestError('invalid_business_account_id', 'businessAccountId must be a WhatsApp Business Account id (1 to 32 digits)');
+  }
   const recordedAt = () => new Date(deps.now()).toISOString();
   const published: DomainEvent[] = [];
   const applyAccount = async (fact: AccountHealthFact | undefined) => {

@@ -94,14 +94,17 @@ export function factFromAccountUpdated(data: AccountUpdated, at: string): Accoun
   return fact;
 }
 
-/** Unix seconds (number or digits) or an ISO 8601 string, as ISO 8601; `undefined` when unreadable. */
+const LAST_ISO_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Unix seconds (number or digits) or an ISO 8601 string, as ISO 8601; `undefined` when unreadable or outside years 1970 to 9999. */
 function timeOf(value: unknown): string | undefined {
   const ms =
     typeof value === 'number' ? value * 1000
     : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000
     : typeof value === 'string' ? Date.parse(value)
     : Number.NaN;
-  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return undefined;
+  // ISO 8601 as events carry it has four-digit years: a time before 1970 or after 9999 is no expiration Meta meant.
+  if (!Number.isFinite(ms) || ms < 0 || ms > LAST_ISO_TIME) return undefined;
   return new Date(ms).toISOString();
 }
 

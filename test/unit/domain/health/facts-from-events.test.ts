@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import {
   factFromAccountUpdated,
   factFromBusinessCapabilityChanged,
+  factsFromListedPhoneNumber,
   factsFromPhoneNumberQualityChanged,
   messagingLimitTierOf,
+  throughputMpsOfLevel,
 } from '#shared/domain/health/facts-from-events.js';
 
 const WABA = '102290129340398987654';
@@ -92,6 +94,16 @@ describe('factFromAccountUpdated', () => {
     ]);
   });
 
+  it('keeps no expiration beyond year 9999 or before 1970, which ISO 8601 events cannot carry in four digits', () => {
+    expect(
+      restriction([
+        { restriction_type: 'FAR', expiration: 8411738588295 },
+        { restriction_type: 'BEFORE', expiration: -86400 },
+        { restriction_type: 'LAST', expiration: 253402300799 },
+      ]).restrictions,
+    ).toEqual([{ type: 'FAR' }, { type: 'BEFORE' }, { type: 'LAST', expiresAt: '9999-12-31T23:59:59.000Z' }]);
+  });
+
   it('keeps a restriction whose expiration is missing, null, huge or unreadable, without one; skips entries without a type', () => {
     expect(
       restriction([
@@ -124,5 +136,27 @@ describe('factFromAccountUpdated', () => {
       businessAccountId: WABA,
       event: 'DISABLED_UPDATE',
     });
+  });
+});
+
+describe('factsFromListedPhoneNumber', () => {
+  it("reads Meta's listing: the rating, STANDARD as 80 and HIGH as 1,000 msg/s, the status and the portfolio's tier", () => {
+    expect(
+      factsFromListedPhoneNumber(
+        { id: NUMBER_ID, qualityRating: 'YELLOW', throughputLevel: 'high', status: 'CONNECTED', messagingLimitTier: 'TIER_10K' },
+        { businessAccountId: WABA, at: AT },
+      ),
+    ).toEqual({
+      number: { at: AT, phoneNumberId: NUMBER_ID, businessAccountId: WABA, quality: 'YELLOW', throughputMps: 1000, status: 'CONNECTED' },
+      account: { at: AT, businessAccountId: WABA, messagingLimitTier: 'TIER_10K' },
+    });
+    expect(throughputMpsOfLevel('STANDARD')).toBe(80);
+  });
+
+  it('leaves out what the listing omits, and a throughput level it cannot read (NOT_APPLICABLE, a new one)', () => {
+    expect(factsFromListedPhoneNumber({ id: NUMBER_ID, throughputLevel: 'NOT_APPLICABLE' }, { businessAccountId: WABA, at: AT })).toEqual({
+      number: { at: AT, phoneNumberId: NUMBER_ID, businessAccountId: WABA },
+    });
+    expect(throughputMpsOfLevel('ULTRA')).toBeUndefined();
   });
 });
