@@ -11,8 +11,9 @@ import { WhatsAppSecrets } from './constructs/whatsapp-secrets.js';
 import { EventConsumers } from './constructs/event-consumers.js';
 import { OperationsAlerts } from './constructs/operations-alerts.js';
 import { TEMPLATE_SYNC_HANDLER, TemplateSync } from './constructs/template-sync.js';
+import { HealthRefreshSchedule } from './constructs/health-refresh.js';
 import { handlerEnvironment, type DeploymentResources } from './handler-environment.js';
-import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, ROUTES, TABLES, type HandlerNeeds } from './topology.js';
+import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, HEALTH_ACTIVITY, ROUTES, TABLES, type HandlerNeeds } from './topology.js';
 import { ConfigError, loadContactActivityConfig } from '../shared/config.js';
 import {
   DEFAULT_GRAPH_API_VERSION,
@@ -200,6 +201,14 @@ export const RelaisConfigSchema = z.object({
     .refine((minutes) => minutes <= 1440, { error: 'must be at most 1440 (a day)' })
     .default(60),
   /**
+   * Minutes between two readings of the phone numbers of each account of `templateSyncAccounts` (quality rating,
+   * throughput, status: Meta sends no webhook when a rating changes), 5 to 1440. Each reading is one Graph API call
+   * per 100 numbers. @default 15
+   */
+  healthRefreshIntervalMinutes: wholeNumber(5)
+    .refine((minutes) => minutes <= 1440, { error: 'must be at most 1440 (a day)' })
+    .default(15),
+  /**
    * The messaging-limit tier Relais enforces for an account until Meta states one by webhook
    * (`business_capability_update`): `TIER_250`, `TIER_2K`, `TIER_10K`, `TIER_100K` or `TIER_UNLIMITED` (or 250, 2000…).
    * Set it to your portfolio's tier (WhatsApp Manager shows it): below it, Relais holds sends Meta would take.
@@ -303,6 +312,7 @@ export class RelaisStack extends Stack {
   readonly consumers: EventConsumers;
   readonly alerts: OperationsAlerts;
   readonly templateSync: TemplateSync;
+  readonly healthRefresh: HealthRefreshSchedule;
 
   constructor(scope: Construct, id: string, props: RelaisStackProps = {}) {
     const { config: givenConfig, ...stackProps } = props;
@@ -346,6 +356,14 @@ export class RelaisStack extends Stack {
       interval: Duration.minutes(config.templateSyncIntervalMinutes),
       needs: syncNeeds,
       functionDefaults: { logLevel: config.logLevel, logRetention },
+    });
+
+    const healthQueues = this.consumers.consumer(HEALTH_ACTIVITY.id);
+    this.healthRefresh = new HealthRefreshSchedule(this, 'HealthRefresh', {
+      businessAccountIds: config.templateSyncAccounts,
+      interval: Duration.minutes(config.healthRefreshIntervalMinutes),
+      queue: healthQueues.queue,
+      deadLetterQueue: healthQueues.dlq,
     });
 
     // What each handler may touch comes from HANDLERS in infra/topology.ts, applied the same way to all.

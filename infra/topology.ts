@@ -255,6 +255,12 @@ export const EVENT_RULES: readonly EventRuleSpec[] = [
     },
     target: HEALTH_ACTIVITY.id,
   },
+  {
+    id: 'HealthActivityRefreshRequests',
+    description: "Relais's schedule or any service asks for Meta's number listing of an account to be read now",
+    pattern: { 'detail-type': [DetailType.HealthRefreshRequested] },
+    target: HEALTH_ACTIVITY.id,
+  },
 ];
 
 export type SecretName = 'appSecret' | 'verifyToken' | 'accessToken';

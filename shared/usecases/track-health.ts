@@ -16,8 +16,8 @@ import type { GraphTemplateError } from '../ports/graph-templates.js';
 import type { HealthStore } from '../ports/health-store.js';
 import { BadRequestError } from '../errors.js';
 
-/** The detail-types the HealthActivity consumer takes: Meta's number, capability and account webhooks, as ingestion publishes them. */
-export const HEALTH_WEBHOOK_TYPES = ['PhoneNumberQualityChanged', 'BusinessCapabilityChanged', 'AccountUpdated'] as const satisfies readonly DetailType[];
+/** The detail-types the HealthActivity consumer takes: Meta's number, capability and account webhooks, as ingestion publishes them, and refresh requests. */
+export const HEALTH_WEBHOOK_TYPES = ['PhoneNumberQualityChanged', 'BusinessCapabilityChanged', 'AccountUpdated', 'HealthRefreshRequested'] as const satisfies readonly DetailType[];
 export type HealthWebhookType = (typeof HEALTH_WEBHOOK_TYPES)[number];
 
 export type HealthWebhook = { [T in HealthWebhookType]: { readonly detailType: T; readonly data: EventData<T> } }[HealthWebhookType];
@@ -72,7 +72,9 @@ const RETRYABLE_GRAPH_CODES: ReadonlySet<number> = new Set([1, 2, 4, 32, 613, 80
  *    (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_quality_update).
  *    The webhook's own facts (its event, `THROUGHPUT_UPGRADE`'s 1,000 msg/s, the portfolio's limit) are applied at
  *    Meta's time and published first; the listing's at Relais's clock.
- * 3. A listing Meta throttles or cannot answer throws {@link HealthRefreshRetryableError} (redelivered; what was
+ * 3. `HealthRefreshRequested` (Relais's schedule per account, or any service) reads the listing alone: since October
+ *    2025 Meta sends no webhook when a number's rating changes, so the schedule is how a downgrade is seen.
+ * 4. A listing Meta throttles or cannot answer throws {@link HealthRefreshRetryableError} (redelivered; what was
  *    applied stays applied and its duplicate changes nothing); a refusal retrying cannot help (a token without the
  *    permission) is reported in the result and the webhook acknowledged.
  */
@@ -119,28 +121,40 @@ export async function trackHealth(webhook: HealthWebhook, metadata: Pick<EventMe
         await applyAccount(facts.account);
         await applyNumber(facts.number);
       }
-      if (deps.graph === undefined) return { ...outcomeOf(phoneNumberId), refresh: { outcome: 'skipped' }, published };
-
-      const listing = await listAll(deps.graph, waba);
-      if (!listing.ok) {
-        if (isRetryable(listing.error)) throw new HealthRefreshRetryableError(listing.error);
-        return { ...outcomeOf(phoneNumberId), refresh: { outcome: 'failed', problem: describeGraphError(listing.error) }, published };
-      }
-      const readAt = recordedAt();
       const digits = displayDigitsOf(data.displayPhoneNumber);
-      for (const listed of listing.numbers) {
-        await deps.numbers.remember(listed.id, waba, listed.displayPhoneNumber);
-        const facts = factsFromListedPhoneNumber(listed, { businessAccountId: waba, at: readAt });
+      const refresh = await refreshFromListing(waba, async (listed) => {
         if (phoneNumberId === undefined && digits !== undefined && displayDigitsOf(listed.displayPhoneNumber) === digits) {
           // First heard of through the listing: the webhook's own facts, at Meta's time, before the listing's.
           phoneNumberId = listed.id;
           await applyNumber(webhookFacts(listed.id).number);
         }
-        await applyAccount(facts.account);
-        await applyNumber(facts.number);
-      }
-      return { ...outcomeOf(phoneNumberId), refresh: { outcome: 'read', numbers: listing.numbers.length }, published };
+      });
+      return { ...outcomeOf(phoneNumberId), refresh, published };
     }
+    case 'HealthRefreshRequested':
+      return { refresh: await refreshFromListing(webhook.data.businessAccountId, async () => undefined), published };
+  }
+
+  /**
+   * Reads Meta's listing of the account's numbers (every page), remembers each number's display number and applies
+   * what the listing says of it at Relais's clock; `before` runs for each number first.
+   */
+  async function refreshFromListing(waba: string, before: (listed: GraphPhoneNumber) => Promise<void>): Promise<TrackHealthResult['refresh']> {
+    if (deps.graph === undefined) return { outcome: 'skipped' };
+    const listing = await listAll(deps.graph, waba);
+    if (!listing.ok) {
+      if (isRetryable(listing.error)) throw new HealthRefreshRetryableError(listing.error);
+      return { outcome: 'failed', problem: describeGraphError(listing.error) };
+    }
+    const readAt = recordedAt();
+    for (const listed of listing.numbers) {
+      await deps.numbers.remember(listed.id, waba, listed.displayPhoneNumber);
+      await before(listed);
+      const facts = factsFromListedPhoneNumber(listed, { businessAccountId: waba, at: readAt });
+      await applyAccount(facts.account);
+      await applyNumber(facts.number);
+    }
+    return { outcome: 'read', numbers: listing.numbers.length };
   }
 }
 

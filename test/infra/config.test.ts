@@ -24,6 +24,7 @@ describe('readRelaisConfig', () => {
       contactSettings: {},
       templateSyncAccounts: [],
       templateSyncIntervalMinutes: 60,
+      healthRefreshIntervalMinutes: 15,
       messagingLimitTier: 'TIER_250',
       messagingLimitPortfolios: {},
       maxRestrictionHoldMs: 43_200_000,

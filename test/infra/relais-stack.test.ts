@@ -446,7 +446,7 @@ describe('RelaisStack with default configuration', () => {
       ]);
     });
 
-    it('takes SendRequested from any source, and Relais-sourced webhook events to the contact and status consumers', () => {
+    it('takes SendRequested and HealthRefreshRequested from any source, and Relais-sourced webhook events to the contact, status and health consumers', () => {
       const sendRule = EVENT_RULES.find((r) => r.target === 'SendRequests');
       expect(ruleProps(sendRule!.id).EventPattern).toEqual({ 'detail-type': [DetailType.SendRequested] });
       const byTarget = (target: string) => EVENT_RULES.filter((r) => r.target === target).flatMap((r) => (ruleProps(r.id).EventPattern as { 'detail-type': string[] })['detail-type']);
@@ -454,7 +454,12 @@ describe('RelaisStack with default configuration', () => {
         [DetailType.MarketingPreferenceChanged, DetailType.MessageReceived, DetailType.MessageStatusUpdated, DetailType.UserIdChanged, DetailType.UserIdentityChanged].sort(),
       );
       expect(byTarget('MessageStatus')).toEqual([DetailType.MessageStatusUpdated]);
-      for (const rule of EVENT_RULES.filter((r) => r.target !== 'SendRequests')) expect(ruleProps(rule.id).EventPattern.source).toEqual(['relais.whatsapp']);
+      expect(ruleProps('HealthActivityRefreshRequests').EventPattern).toEqual({ 'detail-type': [DetailType.HealthRefreshRequested] });
+      expect(byTarget('HealthActivity').sort()).toEqual(
+        [DetailType.AccountUpdated, DetailType.BusinessCapabilityChanged, DetailType.HealthRefreshRequested, DetailType.PhoneNumberQualityChanged].sort(),
+      );
+      const inputs = new Set(['SendRequestsFromAnySource', 'HealthActivityRefreshRequests']);
+      for (const rule of EVENT_RULES.filter((r) => !inputs.has(r.id))) expect(ruleProps(rule.id).EventPattern.source).toEqual(['relais.whatsapp']);
     });
 
     it("lets only the bus's rules send to the queues, each rule to its target queue and that queue's DLQ", () => {

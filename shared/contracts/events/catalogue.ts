@@ -57,6 +57,8 @@ export const DetailType = {
   AccountRestricted: 'AccountRestricted',
   AccountRestrictionLifted: 'AccountRestrictionLifted',
   MessagingLimitChanged: 'MessagingLimitChanged',
+  // Input (any source, and Relais's schedule): read Meta's number listing of an account now.
+  HealthRefreshRequested: 'HealthRefreshRequested',
 } as const;
 
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];

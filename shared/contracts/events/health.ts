@@ -57,6 +57,11 @@ export const MessagingLimitChangedSchema = z
   .describe("The business portfolio's messaging limit changed (TIER_250, TIER_2K, TIER_10K, TIER_100K, TIER_UNLIMITED).");
 export type MessagingLimitChanged = z.infer<typeof MessagingLimitChangedSchema>;
 
+export const HealthRefreshRequestedSchema = z
+  .object({ businessAccountId: z.string().regex(/^\d{1,32}$/, { error: 'must be the WhatsApp Business Account id, digits only' }) })
+  .describe("Input: read Meta's phone number listing of this WhatsApp Business Account now (quality rating, throughput, status, messaging limit). Relais's schedule sends it per account; any service may.");
+export type HealthRefreshRequested = z.infer<typeof HealthRefreshRequestedSchema>;
+
 /** The detail-types of the health events, as constants for producers, consumers and rule patterns. */
 export const HealthDetailType = {
   PhoneNumberQualityDowngraded: 'PhoneNumberQualityDowngraded',
@@ -84,4 +89,5 @@ export const HEALTH_EVENT_SCHEMAS = {
   [HealthDetailType.AccountRestricted]: AccountRestrictedSchema,
   [HealthDetailType.AccountRestrictionLifted]: AccountRestrictionLiftedSchema,
   [HealthDetailType.MessagingLimitChanged]: MessagingLimitChangedSchema,
+  HealthRefreshRequested: HealthRefreshRequestedSchema,
 } as const;

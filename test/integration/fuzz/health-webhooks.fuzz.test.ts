@@ -1,6 +1,6 @@
 /**
  * Property suite for the HealthActivity consumer (`functions/track-health.ts`) on DynamoDB Local: any
- * `PhoneNumberQualityChanged`, `BusinessCapabilityChanged` or `AccountUpdated` that ingestion could publish (display
+ * `PhoneNumberQualityChanged`, `BusinessCapabilityChanged` or `AccountUpdated` that ingestion could publish, or `HealthRefreshRequested`, (display
  * numbers with spaces, dashes, emoji or no digits; events and tiers Meta never sent; `restriction_info` as a list, an
  * object, a string or garbage; expirations in seconds, digits, ISO dates, negative or beyond `Date`; ids above 2^53 and
  * ids that are not digits) and any listing Meta's `phone_numbers` could answer (ratings, levels and statuses of any
@@ -89,6 +89,7 @@ const webhook = fc.oneof(
       details: fc.record({ restriction_info: restrictionInfo, violation_info: fc.oneof(fc.record({ violation_type: word }), fc.anything({ maxDepth: 1 })) }, { requiredKeys: [] }),
     }),
   }),
+  fc.record({ detailType: fc.constant('HealthRefreshRequested'), data: fc.record({ businessAccountId: wabas }) }),
 );
 
 type Listing = { kind: 'page'; page: GraphPhoneNumberPage } | { kind: 'throttled' } | { kind: 'refused' };
@@ -131,7 +132,8 @@ describe(`HealthActivity consumer fuzz (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS})`, (
 
         const result = await run(event);
 
-        const mayRetry = hook.detailType === 'PhoneNumberQualityChanged' && answer.kind === 'throttled' && /^\d{1,32}$/.test(hook.data.businessAccountId);
+        const listsNumbers = hook.detailType === 'PhoneNumberQualityChanged' || hook.detailType === 'HealthRefreshRequested';
+        const mayRetry = listsNumbers && answer.kind === 'throttled' && /^\d{1,32}$/.test(hook.data.businessAccountId);
         if (!mayRetry) expect(result.batchItemFailures).toEqual([]);
         for (const e of published) expect(detailSchemaFor(e.detailType).safeParse({ metadata: e.metadata, data: e.data }).success).toBe(true);
       }),

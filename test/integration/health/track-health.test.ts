@@ -188,3 +188,20 @@ describe('trackHealth with DynamoDB Local and the sandbox', () => {
     expect(result).toMatchObject({ numberUnresolved: true, refresh: { outcome: 'failed', problem: 'meta, HTTP 403 code 200: Permissions error' } });
   });
 });
+
+describe('HealthRefreshRequested', () => {
+  it("reads Meta's listing of the account alone, so a rating that fell without any webhook is seen", async () => {
+    const w = await world();
+    const refresh: HealthWebhook = { detailType: 'HealthRefreshRequested', data: { businessAccountId: w.waba } };
+    const first = await trackHealth(refresh, meta(0), w.deps);
+    expect(first.refresh).toEqual({ outcome: 'read', numbers: 1 });
+    // The sandbox's account starts at 2,000 users: the first reading is news of the tier only.
+    expect(first.published.map((e) => [e.detailType, e.data])).toEqual([['MessagingLimitChanged', expect.objectContaining({ tier: 'TIER_2K' })]]);
+    await control(w.sandbox, `/_sandbox/phone-numbers/${w.numberId}/quality`, { event: 'ONBOARDING', qualityRating: 'YELLOW' });
+
+    const later = await trackHealth(refresh, meta(900), { ...w.deps, now: () => NOW + 900_000 });
+
+    expect(later.published.map((e) => e.data)).toEqual([expect.objectContaining({ phoneNumberId: w.numberId, previousQuality: 'GREEN', quality: 'YELLOW' })]);
+    expect(await w.deps.numbers.phoneNumberIdOf(w.waba, w.display)).toBe(w.numberId);
+  });
+});
