@@ -68,6 +68,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/accounts/{businessAccountId}/templates', handler: 'list-templates', auth: 'iam' },
   { method: 'GET', path: '/accounts/{businessAccountId}/templates/{name}', handler: 'get-template', auth: 'iam' },
   { method: 'DELETE', path: '/accounts/{businessAccountId}/templates/{name}', handler: 'delete-template', auth: 'iam' },
+  { method: 'GET', path: '/messages/{messageId}', handler: 'get-message', auth: 'iam' },
+  { method: 'GET', path: '/phone-numbers/{phoneNumberId}/health', handler: 'get-number-health', auth: 'iam' },
+  { method: 'GET', path: '/accounts/{businessAccountId}/messaging-limit', handler: 'get-messaging-limit', auth: 'iam' },
 ];
 
 /** Env var names and Meta's body limit live in shared/ (handlers need them); re-exported for infra. */
@@ -316,6 +319,9 @@ export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   // Create and delete wait for Meta (GRAPH_API_TIMEOUT_MS, 10 s by default) between registry reads and writes.
   'create-template': { description: 'Checks a template, submits it to Meta and records it (POST /accounts/{id}/templates)', tables: { [STATE_TABLE.id]: 'readWrite' }, timeoutSeconds: 20, secrets: ['accessToken'], settings: ['graphEndpoint'] },
   'list-templates': { description: "Lists an account's templates from the registry", tables: { [STATE_TABLE.id]: 'read' } },
+  'get-message': { description: 'Reads a message with the reason it was refused, failed or is held (GET /messages/{id})', tables: { [STATE_TABLE.id]: 'read' } },
+  'get-number-health': { description: "Reads a phone number's health with its account's restrictions (GET /phone-numbers/{id}/health)", tables: { [STATE_TABLE.id]: 'read' } },
+  'get-messaging-limit': { description: "Reads a portfolio's messaging limit and its use (GET /accounts/{id}/messaging-limit)", tables: { [STATE_TABLE.id]: 'read' }, settings: ['messagingLimits'] },
   'get-template': { description: 'Reads a template in every language with its history', tables: { [STATE_TABLE.id]: 'read' } },
   'delete-template': { description: 'Deletes a template at Meta and records it', tables: { [STATE_TABLE.id]: 'readWrite' }, timeoutSeconds: 20, secrets: ['accessToken'], settings: ['graphEndpoint'] },
   // Run on a schedule (infra/constructs/template-sync.ts), one account per invocation. 6,000 templates (60 pages)

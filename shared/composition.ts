@@ -22,6 +22,9 @@ import type { SendMessageDeps } from './usecases/send-message.js';
 import type { TrackMessageStatusDeps } from './usecases/track-message-status.js';
 import type { TrackTemplateChangesDeps } from './usecases/track-template-changes.js';
 import type { TrackHealthDeps } from './usecases/track-health.js';
+import type { MessagingLimitReadDeps, NumberHealthReadDeps } from './usecases/read-standing.js';
+import type { MessageStore } from './ports/message-store.js';
+import { loadMessagingLimitReadConfig, loadStateReadConfig } from './read-api-config.js';
 import { createGraphPhoneNumbers, createGraphTemplates } from './adapters/graph-templates.js';
 import { createTemplateStore } from './adapters/template-store.js';
 import { createHealthStore } from './adapters/health-store.js';
@@ -197,6 +200,32 @@ export function trackHealthFromEnvironment(): { deps: TrackHealthDeps; payloads:
       now: Date.now,
     },
     payloads,
+  };
+}
+
+/** Dependencies of the operator read API's message and number-health routes: the state table only. */
+export function standingReadDepsFromEnvironment(): { messages: Pick<MessageStore, 'get'> } & NumberHealthReadDeps {
+  const config = loadStateReadConfig(process.env);
+  const client = dynamoDocumentClient();
+  const numbers = createNumberRegistry({ client, tableName: config.stateTableName });
+  return {
+    messages: createMessageStore({ client, tableName: config.stateTableName }),
+    health: createHealthStore({ client, tableName: config.stateTableName }),
+    businessAccountOf: (phoneNumberId) => numbers.businessAccountOf(phoneNumberId),
+    now: Date.now,
+  };
+}
+
+/** Dependencies of the messaging-limit route: health records, the unique-user count and the limit settings. */
+export function messagingLimitReadDepsFromEnvironment(): MessagingLimitReadDeps {
+  const config = loadMessagingLimitReadConfig(process.env);
+  const client = dynamoDocumentClient();
+  return {
+    health: createHealthStore({ client, tableName: config.stateTableName }),
+    usage: createMessagingLimitStore({ client, tableName: config.stateTableName }),
+    configuredTier: config.messagingLimitTier,
+    portfolios: config.messagingLimitPortfolios,
+    now: Date.now,
   };
 }
 

@@ -9,6 +9,7 @@ import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
+import { loadMessagingLimitReadConfig, loadStateReadConfig } from '#shared/read-api-config.js';
 import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
 
 /** The feature flags `cdk synth` applies (cdk.json), so the template under test is the one that deploys. */
@@ -116,7 +117,7 @@ describe('RelaisStack with default configuration', () => {
   describe('Lambda functions', () => {
     it('creates one function per distinct handler across routes and consumers, for every HANDLERS entry', () => {
       const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler), TEMPLATE_SYNC_HANDLER]);
-      expect(handlers.size).toBe(19);
+      expect(handlers.size).toBe(22);
       template.resourceCountIs('AWS::Lambda::Function', handlers.size);
       expect([...handlers].sort()).toEqual([...HANDLER_NAMES].sort());
       expect([...stack.ingress.functions.keys()].filter((name) => stack.consumers.functions.has(name))).toEqual([]);
@@ -192,6 +193,15 @@ describe('RelaisStack with default configuration', () => {
         'track-message-status': publisher,
         'track-template-changes': publisher,
         'track-health': { ...publisher, ...templatesGraph },
+        'get-message': table,
+        'get-number-health': table,
+        'get-messaging-limit': {
+          ...table,
+          [SEND_ENV.messagingLimitTier]: 'TIER_250',
+          [SEND_ENV.messagingLimitPortfolios]: '{}',
+          [SEND_ENV.maxRestrictionHoldMs]: '43200000',
+          [SEND_ENV.healthCacheTtlMs]: '30000',
+        },
         'create-template': templatesGraph,
         'list-templates': table,
         'get-template': table,
@@ -223,6 +233,9 @@ describe('RelaisStack with default configuration', () => {
       'track-message-status': loadMessageStatusConfig,
       'track-template-changes': loadTemplateActivityConfig,
       'track-health': loadHealthActivityConfig,
+      'get-message': loadStateReadConfig,
+      'get-number-health': loadStateReadConfig,
+      'get-messaging-limit': loadMessagingLimitReadConfig,
       'create-template': loadTemplatesApiConfig,
       'sync-templates': loadTemplatesApiConfig,
       'list-templates': loadTemplatesReadConfig,

@@ -9,6 +9,7 @@ import { HANDLER_VARIABLES, SETTING_VARIABLES, handlerEnvironment, variablesOf, 
 import { CONSUMERS, ENV, HANDLERS, STATE_TABLE } from '#infra/topology.js';
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
+import { loadMessagingLimitReadConfig, loadStateReadConfig } from '#shared/read-api-config.js';
 import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
 import { isStackVariable } from '#test/support/hermetic-env.js';
 
@@ -28,6 +29,9 @@ const LOADERS: Record<string, (env: Readonly<Record<string, string | undefined>>
   'track-message-status': loadMessageStatusConfig,
   'track-template-changes': loadTemplateActivityConfig,
   'track-health': loadHealthActivityConfig,
+  'get-message': loadStateReadConfig,
+  'get-number-health': loadStateReadConfig,
+  'get-messaging-limit': loadMessagingLimitReadConfig,
   'create-template': loadTemplatesApiConfig,
   'list-templates': loadTemplatesReadConfig,
   'get-template': loadTemplatesReadConfig,
