@@ -4,6 +4,7 @@ import type { SendRequestData } from '../../contracts/events/outbound/send-reque
 import type { TemplateMessage } from '../../contracts/events/outbound/templates.js';
 import type { MessageCategory, SendLane } from '../../contracts/events/outbound/vocabulary.js';
 import type { ConsentSnapshot } from '../consent/consent.js';
+import { hydratedTextProblem } from '../templates/hydration.js';
 import type { TemplateInfo } from '../templates/template-registry.js';
 import type { WindowState } from '../windows/customer-service-window.js';
 
@@ -100,8 +101,9 @@ export type Refusal = Extract<PolicyDecision, { allowed: false }>;
  *    2. its status is not `APPROVED`: `template_paused` (Meta error 132015; the message says until when, when
  *       Meta's pause has a known length), `template_disabled` (132016), `template_not_approved` for any other
  *       status (pending, rejected, in appeal, archived…);
- *    3. `invalid_request`: the parameters do not fit what the template is known to take (header count,
- *       body count or names, button indexes, positional versus named);
+ *    3. `template_parameters_invalid`: the parameters do not fit what the template is known to take (header
+ *       count, body count or names, button indexes, positional versus named: Meta errors 132000 and 132012), or
+ *       the text they fill in is over Meta's limits (body 1024 characters, text header 60: error 132005);
  *    4. the category is the template's (the caller's hint is ignored, and reported when it differs);
  *    5. `contact_on_hold`: a template is business-initiated, and sends to a held contact are suspended;
  *    6. consent for the template's category: `opted_out` refuses whatever the settings; a category in
@@ -142,8 +144,8 @@ export function decideSend(input: PolicyInput): PolicyDecision {
   }
   const statusRefusal = checkTemplateStatus(label, template);
   if (statusRefusal !== undefined) return statusRefusal;
-  const parameterProblem = checkParameters(message, template);
-  if (parameterProblem !== undefined) return refuse('invalid_request', `${label} ${parameterProblem}.`);
+  const parameterProblem = checkParameters(message, template) ?? hydratedTextProblem(message, template);
+  if (parameterProblem !== undefined) return refuse('template_parameters_invalid', `${label} ${parameterProblem}.`);
 
   const category: MessageCategory = template.category;
   if (input.contact?.onHold === true) {

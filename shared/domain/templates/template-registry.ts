@@ -28,6 +28,11 @@ export interface TemplateInfo {
     readonly buttons?: readonly number[];
     readonly optionalButtons?: readonly number[];
   };
+  /**
+   * The template's text with its `{{…}}` placeholders, when Meta's components are known: the header's (a text
+   * header) and the body's. The gate fills them with a request's parameters to check Meta's length limits.
+   */
+  readonly text?: { readonly header?: string; readonly body?: string };
   /** For a PAUSED template, when Meta said it paused it and, when its pause has a known length, when it ends (ISO 8601). */
   readonly pause?: { readonly since: string; readonly until?: string };
   /**

@@ -1,3 +1,4 @@
+import { TEMPLATE_PLACEHOLDER } from './hydration.js';
 import type { TemplateInfo } from './template-registry.js';
 import type { MetaTemplateComponent, TemplateRecord } from './records.js';
 
@@ -33,7 +34,11 @@ export function toTemplateInfo(record: TemplateRecord): TemplateInfo {
     // by default): leaving it out lets a send with named parameters through to Meta, which judges it.
     ...(record.asOf.components === undefined
       ? {}
-      : { parameterFormat: record.parameterFormat === 'NAMED' ? 'named' : 'positional', parameters: parametersOf(record.components, record.parameterFormat === 'NAMED') }),
+      : {
+          parameterFormat: record.parameterFormat === 'NAMED' ? 'named' : 'positional',
+          parameters: parametersOf(record.components, record.parameterFormat === 'NAMED'),
+          text: textOf(record.components),
+        }),
     ...(pause === undefined ? {} : { pause }),
   };
 }
@@ -59,7 +64,6 @@ function pauseOf(pause: TemplateRecord['pause']): TemplateInfo['pause'] {
   return until === undefined ? { since: pause.since } : { since: pause.since, until };
 }
 
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const PARAMETER_HEADERS: ReadonlySet<string> = new Set(['IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION']);
 const REQUIRED_BUTTONS: ReadonlySet<string> = new Set(['COPY_CODE', 'OTP']);
 const OPTIONAL_BUTTONS: ReadonlySet<string> = new Set(['QUICK_REPLY', 'FLOW', 'CATALOG']);
@@ -69,7 +73,17 @@ function upper(value: unknown): string {
 }
 
 function placeholders(text: unknown): string[] {
-  return typeof text === 'string' ? [...text.matchAll(PLACEHOLDER)].map((match) => match[1] ?? '') : [];
+  return typeof text === 'string' ? [...text.matchAll(TEMPLATE_PLACEHOLDER)].map((match) => match[1] ?? '') : [];
+}
+
+function textOf(components: readonly MetaTemplateComponent[]): NonNullable<TemplateInfo['text']> {
+  const header = components.find((c) => upper(c.type) === 'HEADER');
+  const body = components.find((c) => upper(c.type) === 'BODY');
+  const headerIsText = header !== undefined && (upper(header.format) || 'TEXT') === 'TEXT';
+  return {
+    ...(headerIsText && typeof header.text === 'string' ? { header: header.text } : {}),
+    ...(typeof body?.text === 'string' ? { body: body.text } : {}),
+  };
 }
 
 function parametersOf(components: readonly MetaTemplateComponent[], named: boolean): NonNullable<TemplateInfo['parameters']> {

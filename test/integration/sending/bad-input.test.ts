@@ -84,11 +84,23 @@ describe('an invalid SendRequested event', () => {
     await s.bus.putSendRequested(sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('A-1042') }));
 
     const rejected = dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'SendRejected', idempotencyKey: key }));
-    expect(rejected['reason']).toBe('invalid_request');
+    expect(rejected['reason']).toBe('template_parameters_invalid');
     expect(rejected['message']).toMatch(/order_update.*body takes 2 parameters, the request gives 1/);
     const record = await s.outbox.store.findByIdempotencyKey(TEST_SOURCE, key);
-    expect(record).toMatchObject({ status: 'rejected', rejection: { reason: 'invalid_request' } });
+    expect(record).toMatchObject({ status: 'rejected', rejection: { reason: 'template_parameters_invalid' } });
     expect(requestsFor(s.stack.sandbox.requests(), record!.messageId)).toEqual([]);
+  });
+
+  it('whose body would pass 1024 characters once filled is refused with a 422 naming the body, and never sent', async () => {
+    // order_update's body in the sandbox is "Hello, {{1}} is ready and {{2}} is ready." (31 fixed characters).
+    // 500 emoji and 496 Hebrew letters fill it to 1027 code points; each value alone is within the 1024 of a parameter.
+    const key = 'bad-hydrated-length';
+    const http = await postMessage(s.stack.apiUrl, sendRequest({ idempotencyKey: key, to: CUSTOMER, message: orderUpdate('📦'.repeat(500), 'שלום'.repeat(124)) }));
+    expect(http.status).toBe(422);
+    expect(http.json).toMatchObject({ decision: 'rejected', error: { code: 'template_parameters_invalid', message: expect.stringContaining('body would be 1027 characters once its parameters are filled in') } });
+    const rejected = dataOf(await waitForEvent(s.eventsLogPath, { detailType: 'SendRejected', where: (e) => dataOf(e)['reason'] === 'template_parameters_invalid' && String(dataOf(e)['message']).includes('1027') }));
+    expect(rejected['message']).toContain('shorten the parameter values by 3 characters');
+    expect(s.stack.sandbox.requests().filter((r) => JSON.stringify(r).includes('order_update'))).toEqual([]);
   });
 
   it('that is not a send request at all is refused, and the same refusal is answered over HTTP', async () => {

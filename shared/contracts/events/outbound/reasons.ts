@@ -31,6 +31,11 @@ export const SendRejectionReason = [
   'template_paused',
   /** The template is DISABLED for low quality (Meta error 132016). */
   'template_disabled',
+  /**
+   * The parameters do not fit the template (count, names, positional or named, button indexes: Meta errors 132000,
+   * 132012), or the text they fill in is over Meta's limits (body 1024 characters, text header 60: 132005).
+   */
+  'template_parameters_invalid',
 ] as const;
 export type SendRejectionReason = (typeof SendRejectionReason)[number];
 

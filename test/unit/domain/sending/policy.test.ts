@@ -221,22 +221,22 @@ describe('decideSend: template parameters', () => {
     expect(sendTemplate(positional, {}, fits).allowed).toBe(true);
   });
 
-  it('refuses a body parameter count mismatch as invalid_request naming the body', () => {
+  it('refuses a body parameter count mismatch as template_parameters_invalid naming the body', () => {
     const decision = refusal(sendTemplate(positional, {}, { ...fits, body: [{ type: 'text', text: 'Ana' }] }));
-    expect(decision.reason).toBe('invalid_request');
+    expect(decision.reason).toBe('template_parameters_invalid');
     expect(decision.message).toContain('body takes 2 parameters, the request gives 1');
   });
 
   it('refuses a missing header parameter naming the header', () => {
     const { header: _header, ...withoutHeader } = fits;
     const decision = refusal(sendTemplate(positional, {}, withoutHeader));
-    expect(decision.reason).toBe('invalid_request');
+    expect(decision.reason).toBe('template_parameters_invalid');
     expect(decision.message).toContain('header takes 1 parameter, the request gives 0');
   });
 
   it('refuses button parameters at the wrong index naming the buttons', () => {
     const decision = refusal(sendTemplate(positional, {}, { ...fits, buttons: [{ subType: 'url', index: 1, text: 'track/42' }] }));
-    expect(decision.reason).toBe('invalid_request');
+    expect(decision.reason).toBe('template_parameters_invalid');
     expect(decision.message).toContain('buttons take parameters at index 0, the request gives index 1');
   });
 
@@ -271,20 +271,20 @@ describe('decideSend: template parameters', () => {
       ],
     };
     const decision = refusal(sendTemplate(named, {}, components));
-    expect(decision.reason).toBe('invalid_request');
+    expect(decision.reason).toBe('template_parameters_invalid');
     expect(decision.message).toContain('missing order_id');
     expect(decision.message).toContain('unexpected order_number');
   });
 
   it('refuses positional parameters for a named template', () => {
     const decision = refusal(sendTemplate(named, {}, { body: [{ type: 'text', text: 'Ana' }, { type: 'text', text: '42' }] }));
-    expect(decision.reason).toBe('invalid_request');
+    expect(decision.reason).toBe('template_parameters_invalid');
     expect(decision.message).toContain('takes named parameters');
   });
 
   it('refuses named parameters for a positional template', () => {
     const decision = refusal(sendTemplate({ ...SHIPPED, parameterFormat: 'positional' }, {}, { body: [{ type: 'text', text: 'Ana', parameterName: 'first_name' }] }));
-    expect(decision.reason).toBe('invalid_request');
+    expect(decision.reason).toBe('template_parameters_invalid');
     expect(decision.message).toContain('takes positional parameters');
   });
 

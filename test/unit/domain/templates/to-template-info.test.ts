@@ -59,6 +59,7 @@ describe('toTemplateInfo', () => {
       parameterFormat: 'positional',
       businessAccountId: WABA,
       parameters: { header: 1, body: 2, buttons: [1, 4], optionalButtons: [0] },
+      text: { header: 'Pedido {{1}} 📦', body: 'Olá {{1}}, seu pedido {{2}} saiu. Obrigado, {{1}}! 🇧🇷' },
     });
   });
 
@@ -183,7 +184,7 @@ describe('toTemplateInfo', () => {
     expect(decide(fits).allowed).toBe(true);
     expect(decide({ ...fits, buttons: [{ subType: 'quick_reply', index: 0, payload: 'sim' }, { subType: 'url', index: 1, text: 'abc' }] }).allowed).toBe(true);
     const noButton = decide({ header: fits.header!, body: fits.body! });
-    expect(noButton).toMatchObject({ allowed: false, reason: 'invalid_request' });
+    expect(noButton).toMatchObject({ allowed: false, reason: 'template_parameters_invalid' });
     expect(noButton.allowed === false && noButton.message).toContain('buttons take parameters at index 1');
   });
 });
