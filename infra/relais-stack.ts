@@ -10,6 +10,7 @@ import { WebhookIngress, type HandlerFunctionProps } from './constructs/webhook-
 import { WhatsAppSecrets } from './constructs/whatsapp-secrets.js';
 import { EventConsumers } from './constructs/event-consumers.js';
 import { OperationsAlerts } from './constructs/operations-alerts.js';
+import { StandingAlarms } from './constructs/standing-alarms.js';
 import { TEMPLATE_SYNC_HANDLER, TemplateSync } from './constructs/template-sync.js';
 import { HealthRefreshSchedule } from './constructs/health-refresh.js';
 import { handlerEnvironment, type DeploymentResources } from './handler-environment.js';
@@ -313,6 +314,7 @@ export class RelaisStack extends Stack {
   readonly alerts: OperationsAlerts;
   readonly templateSync: TemplateSync;
   readonly healthRefresh: HealthRefreshSchedule;
+  readonly standing: StandingAlarms;
 
   constructor(scope: Construct, id: string, props: RelaisStackProps = {}) {
     const { config: givenConfig, ...stackProps } = props;
@@ -378,11 +380,13 @@ export class RelaisStack extends Stack {
         value: `${this.ingress.url}${webhookPath.replace(/^\//, '')}`,
       });
     }
+    this.standing = new StandingAlarms(this, 'Standing', { bus: this.events.bus, logRetention });
     this.alerts = new OperationsAlerts(this, 'Alerts', {
-      alarms: [...this.consumers.dlqAlarms, this.templateSync.failureAlarm],
+      alarms: [...this.consumers.dlqAlarms, this.templateSync.failureAlarm, ...this.standing.alarms],
       ...(config.alertEmail !== undefined ? { email: config.alertEmail } : {}),
     });
-    new CfnOutput(this, 'AlertsTopicArn', { description: 'Subscribe on-call here: DLQ alarms notify this topic', value: this.alerts.topic.topicArn });
+    new CfnOutput(this, 'AlertsTopicArn', { description: 'Subscribe on-call here: DLQ, template sync and standing alarms notify this topic', value: this.alerts.topic.topicArn });
+    new CfnOutput(this, 'StandingEventsLogGroup', { description: 'The events that set a standing alarm off', value: this.standing.logGroup.logGroupName });
     new CfnOutput(this, 'EventBusName', { description: 'Relais EventBridge bus', value: this.events.bus.eventBusName });
     new CfnOutput(this, 'EventBusArn', { description: 'Relais EventBridge bus ARN', value: this.events.bus.eventBusArn });
     new CfnOutput(this, 'PayloadBucketName', { description: 'Claim-check payload bucket', value: this.payloads.bucket.bucketName });

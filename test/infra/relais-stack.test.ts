@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppFunction } from '#infra/constructs/app-function.js';
 import { RelaisStack } from '#infra/relais-stack.js';
 import { TEMPLATE_SYNC_HANDLER } from '#infra/constructs/template-sync.js';
+import { STANDING_ALERTS } from '#infra/constructs/standing-alarms.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, SEND_REQUESTS, STATE_TABLE, TABLES, TTL_ATTRIBUTE, type ConsumerSpec } from '#infra/topology.js';
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
@@ -403,8 +404,8 @@ describe('RelaisStack with default configuration', () => {
       });
     });
 
-    it('has one alarm per DLQ and one on the template sync failure queue, no other', () => {
-      template.resourceCountIs('AWS::CloudWatch::Alarm', CONSUMERS.length + 1);
+    it('has one alarm per DLQ, one on the template sync failure queue and one per standing alert, no other', () => {
+      template.resourceCountIs('AWS::CloudWatch::Alarm', CONSUMERS.length + 1 + STANDING_ALERTS.length);
     });
   });
 
@@ -436,8 +437,8 @@ describe('RelaisStack with default configuration', () => {
   describe('event rules', () => {
     const ruleProps = (id: string) => template.findResources('AWS::Events::Rule')[logicalId(stack.events.node.findChild(id) as never)]?.['Properties'];
 
-    it('creates one rule per topology entry on the Relais bus', () => {
-      template.resourceCountIs('AWS::Events::Rule', EVENT_RULES.length);
+    it('creates one rule per topology entry and one per standing alert on the Relais bus', () => {
+      template.resourceCountIs('AWS::Events::Rule', EVENT_RULES.length + STANDING_ALERTS.length);
       template.allResourcesProperties('AWS::Events::Rule', { EventBusName: ref(stack.events.bus), State: 'ENABLED' });
     });
 
@@ -568,7 +569,7 @@ describe('RelaisStack with default configuration', () => {
         PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
       });
       const alarms = template.findResources('AWS::CloudWatch::Alarm');
-      expect(Object.keys(alarms)).toHaveLength(CONSUMERS.length + 1);
+      expect(Object.keys(alarms)).toHaveLength(CONSUMERS.length + 1 + STANDING_ALERTS.length);
       for (const alarm of Object.values(alarms)) {
         expect(alarm['Properties']['AlarmActions']).toEqual([{ Ref: topicId }]);
         expect(alarm['Properties']['OKActions']).toEqual([{ Ref: topicId }]);
