@@ -57,6 +57,8 @@ describe('createStoreTemplateRegistry', () => {
       parameterFormat: 'positional',
       businessAccountId: WABA,
       parameters: { header: 1, body: 2, buttons: [0], optionalButtons: [1] },
+      // The body's text for the hydrated-length check; an image header has none.
+      text: { body: 'Hola {{1}}, tu pedido {{2}} 📦 está en camino — شكراً' },
     });
   });
 
