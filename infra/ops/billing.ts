@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { parse as parseCsv } from 'csv-parse/sync';
+
+import { parseFactFile } from '../../shared/contracts/billing/rating-facts.js';
+import { timeZoneProblem } from '../../shared/domain/billing/calendar.js';
+import { SAMPLE_MARKET_MAPS, parseMarketMapCsv, type MarketMap } from '../../shared/domain/billing/markets.js';
+import { parseDecimalMicros, sumMicros } from '../../shared/domain/billing/money.js';
+import type { Rating } from '../../shared/domain/billing/pricing.js';
+import { parseRateCardCsv, type RateCard } from '../../shared/domain/billing/rate-card.js';
+import { replay } from '../../shared/domain/billing/replay.js';
+import { withVolumeTiers } from '../../shared/domain/billing/volume-tiers.js';
+
+/**
+ * Billing from the command line. `rate` is the what-if rating: the ledger's engine over a file of message facts, no
+ * AWS needed, to price a campaign before it runs or last month's traffic under a new card.
+ *
+ *   npm run billing -- rate --rate-card FILE [--rate-card FILE…] [--effective-from YYYY-MM-DD] --timezone Europe/Paris
+ *                           --currency EUR --events FILE [--volume-tiers FILE] [--markets FILE --markets-effective-from DAY]
+ *                           [--platform-fee 0.001] [--service-allowance 0]
+ *
+ * Prints one JSON line per outbound message, in the file's order, then `{"total":{…}}`. `--effective-from` dates a
+ * single card whose preamble states none (it must agree when both do); with several cards, each states its own.
+ * Without `--markets` the sample country-to-market mapping is used (Meta's groupings as its pricing page lists them).
+ *
+ * Exit status: 0 rated, 1 a message could not be rated (no card in force, no rate for its market), 2 bad arguments,
+ * an unreadable file or bad lines (each named with its line number; nothing is printed on stdout then).
+ */
+
+export const BILLING_USAGE =
+  'usage: npm run billing -- rate --rate-card FILE [--rate-card FILE…] [--effective-from YYYY-MM-DD] --timezone ZONE --currency CUR --events FILE [--volume-tiers FILE] [--markets FILE --markets-effective-from YYYY-MM-DD] [--platform-fee AMOUNT] [--service-allowance N]';
+
+const OPTIONS = {
+  'rate-card': { type: 'string', multiple: true },
+  'effective-from': { type: 'string' },
+  timezone: { type: 'string' },
+  currency: { type: 'string' },
+  events: { type: 'string' },
+  'volume-tiers': { type: 'string' },
+  markets: { type: 'string' },
+  'markets-effective-from': { type: 'string' },
+  'platform-fee': { type: 'string' },
+  'service-allowance': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+export interface RateCommand {
+  readonly command: 'rate';
+  readonly rateCards: readonly string[];
+  readonly effectiveFrom?: string;
+  readonly timeZone: string;
+  readonly currency: string;
+  readonly events: string;
+  readonly volumeTiers?: string;
+  readonly markets?: { readonly file: string; readonly effectiveFrom: string };
+  readonly platformFeeMicros: number;
+  readonly serviceAllowance: number;
+}
+
+export type ParsedBillingArgs = { readonly ok: true; readonly command: RateCommand } | { readonly ok: false; readonly problem: string };
+
+const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** Reads the command line, or names the first problem. Pure: no file is opened. */
+export function parseBillingArgs(argv: readonly string[]): ParsedBillingArgs {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    return { ok: false, problem: error instanceof Error ? error.message.split('. ')[0]! : 'the arguments cannot be read' };
+  }
+  const [command, ...extra] = parsed.positionals;
+  if (command === undefined) return { ok: false, problem: 'no command given (the command is rate)' };
+  if (command !== 'rate') return { ok: false, problem: `unknown command "${command}" (the command is rate)` };
+  if (extra.length > 0) return { ok: false, problem: `unexpected argument "${extra[0]}"` };
+  const v = parsed.values;
+  const cards = v['rate-card'] ?? [];
+  if (cards.length === 0) return { ok: false, problem: '--rate-card FILE is required (Meta\'s rate card CSV for the currency)' };
+  if (v['effective-from'] !== undefined && !DAY.test(v['effective-from'])) return { ok: false, problem: `--effective-from must be a day, YYYY-MM-DD, got "${v['effective-from']}"` };
+  if (v['effective-from'] !== undefined && cards.length > 1) return { ok: false, problem: '--effective-from dates a single card: with several, each card\'s preamble states its day' };
+  if (v.timezone === undefined) return { ok: false, problem: '--timezone is required (the WhatsApp Business Account\'s, e.g. Europe/Paris)' };
+  const zoneProblem = timeZoneProblem(v.timezone);
+  if (zoneProblem !== undefined) return { ok: false, problem: `--timezone: ${zoneProblem}` };
+  if (v.currency === undefined) return { ok: false, problem: '--currency is required (the business\'s billing currency, e.g. EUR)' };
+  if (!/^[A-Za-z]{3}$/.test(v.currency)) return { ok: false, problem: `--currency must be an ISO 4217 code such as EUR, got "${v.currency}"` };
+  if (v.events === undefined) return { ok: false, problem: '--events FILE is required (JSON lines of message facts)' };
+  if ((v.markets === undefined) !== (v['markets-effective-from'] === undefined)) return { ok: false, problem: '--markets and --markets-effective-from go together' };
+  if (v['markets-effective-from'] !== undefined && !DAY.test(v['markets-effective-from'])) return { ok: false, problem: '--markets-effective-from must be a day, YYYY-MM-DD' };
+  let platformFeeMicros = 0;
+  if (v['platform-fee'] !== undefined) {
+    const fee = parseDecimalMicros(v['platform-fee']);
+    if (!fee.ok) return { ok: false, problem: `--platform-fee ${fee.problem}` };
+    platformFeeMicros = fee.micros;
+  }
+  let serviceAllowance = 0;
+  if (v['service-allowance'] !== undefined) {
+    if (!/^\d{1,7}$/.test(v['service-allowance'])) return { ok: false, problem: `--service-allowance must be a whole number of messages, got "${v['service-allowance']}"` };
+    serviceAllowance = Number(v['service-allowance']);
+  }
+  return {
+    ok: true,
+    command: {
+      command: 'rate',
+      rateCards: cards,
+      ...(v['effective-from'] !== undefined ? { effectiveFrom: v['effective-from'] } : {}),
+      timeZone: v.timezone,
+      currency: v.currency.toUpperCase(),
+      events: v.events,
+      ...(v['volume-tiers'] !== undefined ? { volumeTiers: v['volume-tiers'] } : {}),
+      ...(v.markets !== undefined && v['markets-effective-from'] !== undefined ? { markets: { file: v.markets, effectiveFrom: v['markets-effective-from'] } } : {}),
+      platformFeeMicros,
+      serviceAllowance,
+    },
+  };
+}
+
+export interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly readFile: (path: string) => string;
+}
+
+class InputError extends Error {
+  constructor(readonly lines: readonly string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+function read(io: Io, path: string, what: string): string {
+  try {
+    return io.readFile(path);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new InputError([`${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`]);
+  }
+}
+
+function csvRows(io: Io, path: string, what: string): string[][] {
+  try {
+    return parseCsv(read(io, path, what), { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }) as string[][];
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError([`${what} ${path}: not CSV (${error instanceof Error ? error.message.split('\n')[0]!.slice(0, 120) : 'unreadable'})`]);
+  }
+}
+
+function loadCards(command: RateCommand, io: Io): RateCard[] {
+  const problems: string[] = [];
+  const cards: RateCard[] = [];
+  for (const path of command.rateCards) {
+    const parsed = parseRateCardCsv(csvRows(io, path, 'rate card'), { label: basename(path), currency: command.currency, ...(command.effectiveFrom !== undefined ? { effectiveFrom: command.effectiveFrom } : {}) });
+    if (parsed.ok) cards.push(parsed.card);
+    else problems.push(...parsed.problems.map((problem) => `rate card ${path}: ${problem}`));
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  const days = cards.map((card) => card.effectiveFrom);
+  const twice = days.find((day, i) => days.indexOf(day) !== i);
+  if (twice !== undefined) throw new InputError([`two ${command.currency} rate cards are effective on ${twice}`]);
+  if (command.volumeTiers === undefined) return cards;
+  // Tiers belong to the latest card (the one in force today); older cards keep their list rates.
+  const latest = cards.reduce((a, b) => (b.effectiveFrom > a.effectiveFrom ? b : a));
+  const tiered = withVolumeTiers(latest, csvRows(io, command.volumeTiers, 'volume tiers'));
+  if (!tiered.ok) throw new InputError(tiered.problems.map((problem) => `volume tiers ${command.volumeTiers}: ${problem}`));
+  return cards.map((card) => (card === latest ? tiered.card : card));
+}
+
+function loadMarkets(command: RateCommand, io: Io): readonly MarketMap[] {
+  if (command.markets === undefined) return SAMPLE_MARKET_MAPS;
+  const parsed = parseMarketMapCsv(csvRows(io, command.markets.file, 'markets'), command.markets.effectiveFrom, basename(command.markets.file));
+  if (!parsed.ok) throw new InputError(parsed.problems.map((problem) => `markets ${command.markets!.file}: ${problem}`));
+  return [parsed.map];
+}
+
+/** The line printed for one rating: the fields of the issue's format, then the card and Relais's fee. */
+export function ratingLine(rating: Rating): Record<string, unknown> {
+  return {
+    id: rating.messageId,
+    at: new Date(rating.chargedAt).toISOString(),
+    market: rating.market,
+    category: rating.pricingCategory,
+    pricingModel: rating.pricingModel,
+    pricingType: rating.pricingType,
+    billable: rating.billable,
+    amountMicros: rating.amountMicros,
+    currency: rating.currency,
+    month: rating.month,
+    reason: rating.reason,
+    platformFeeMicros: rating.platformFeeMicros,
+    ...(rating.rateCardVersion !== undefined ? { rateCardVersion: rating.rateCardVersion } : {}),
+  };
+}
+
+/** Runs `rate`; returns the exit status. */
+export function runRate(command: RateCommand, io: Io): number {
+  try {
+    const cards = loadCards(command, io);
+    const marketMaps = loadMarkets(command, io);
+    const file = parseFactFile(read(io, command.events, 'events').split(/\r?\n/));
+    if (file.problems.length > 0) throw new InputError(file.problems.map((problem) => `events ${command.events} ${problem}`));
+    const result = replay(file.facts, {
+      currency: command.currency,
+      timeZone: command.timeZone,
+      rateCards: cards,
+      marketMaps,
+      platformFeeMicros: command.platformFeeMicros,
+      serviceAllowancePerNumber: command.serviceAllowance,
+    });
+    if (!result.ok) {
+      io.err(`message ${result.messageId}: ${result.problem}`);
+      return 1;
+    }
+    for (const rating of result.ratings) io.out(JSON.stringify(ratingLine(rating)));
+    const total = sumMicros(result.ratings.map((rating) => rating.amountMicros));
+    const fees = sumMicros(result.ratings.map((rating) => rating.platformFeeMicros));
+    // bigint totals written as JSON numbers, exact however large.
+    io.out(`{"total":{"amountMicros":${total},"platformFeeMicros":${fees},"currency":${JSON.stringify(command.currency)},"messages":${result.ratings.length}}}`);
+    return 0;
+  } catch (error) {
+    if (error instanceof InputError) {
+      for (const line of error.lines) io.err(line);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+/** The CLI: parses, runs, and exits with the command's status. */
+export function main(argv: readonly string[], io: Io): number {
+  const parsed = parseBillingArgs(argv);
+  if (!parsed.ok) {
+    io.err(parsed.problem);
+    io.err(BILLING_USAGE);
+    return 2;
+  }
+  return runRate(parsed.command, io);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const status = main(process.argv.slice(2), {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    readFile: (path) => readFileSync(path, 'utf8'),
+  });
+  process.exitCode = status;
+}
