@@ -5,6 +5,7 @@
  * its needs do not name fails locally as it would once deployed.
  */
 import { CONSUMERS, ENV, TABLES, type HandlerNeeds, type SecretName } from './topology.js';
+import { BILLING_ENV } from '../shared/billing-config.js';
 import { SEND_ENV } from '../shared/sending-config.js';
 
 /** Setting groups of `HandlerNeeds.settings`, and the variables each passes (values per deployment). */
@@ -28,6 +29,8 @@ export const SETTING_VARIABLES = {
   consentPolicy: [SEND_ENV.policy],
   /** The messaging limit (tier until Meta states one, portfolios), account-restriction hold and health cache. */
   messagingLimits: [SEND_ENV.messagingLimitTier, SEND_ENV.messagingLimitPortfolios, SEND_ENV.maxRestrictionHoldMs, SEND_ENV.healthCacheTtlMs],
+  /** Each account's billing currency, timezone, fee and budget; portfolios (volume tiers count per portfolio, as the limit does). */
+  billing: [BILLING_ENV.settings, SEND_ENV.messagingLimitPortfolios],
 } as const satisfies Record<NonNullable<HandlerNeeds['settings']>[number], readonly string[]>;
 
 export type SettingGroup = keyof typeof SETTING_VARIABLES;

@@ -16,6 +16,7 @@ import { HealthRefreshSchedule } from './constructs/health-refresh.js';
 import { handlerEnvironment, type DeploymentResources } from './handler-environment.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, HEALTH_ACTIVITY, ROUTES, TABLES, type HandlerNeeds } from './topology.js';
 import { ConfigError, loadContactActivityConfig } from '../shared/config.js';
+import { BILLING_ENV, loadBillingConfig } from '../shared/billing-config.js';
 import {
   DEFAULT_GRAPH_API_VERSION,
   DEFAULT_HEALTH_CACHE_TTL_MS,
@@ -229,6 +230,16 @@ export const RelaisConfigSchema = z.object({
    */
   messagingLimitPortfolios: jsonContext(MessagingLimitPortfoliosSchema).default({}),
   /**
+   * Billing per WhatsApp Business Account: `{ "default": {…}, "accounts": { "<wabaId>": {…} } }`, each with `currency`
+   * (ISO 4217, as on Meta's invoice), `timeZone` (IANA, the account's), `platformFee` (Relais's fee per delivered
+   * message), `monthlyBudget` and `serviceAllowancePerNumber` (unverified at Meta: 0). @default {} (USD, UTC)
+   */
+  billing: jsonContext(
+    z
+      .record(z.string(), z.unknown(), { error: 'must be an object' })
+      .superRefine(acceptedBy((json) => loadBillingConfig({ ...PROBE_ENV, [ENV.ledgerTableName]: 'synth-check', [BILLING_ENV.settings]: json }))),
+  ).default({}),
+  /**
    * How long a business-initiated message may wait for an account restriction to end before it fails with
    * `account_restricted`, in ms, 60000 to 72000000 (20 h: the outbound queues' receive budget). @default 43200000 (12 h)
    */
@@ -423,6 +434,7 @@ export class RelaisStack extends Stack {
         [ENV.contactSettings]: JSON.stringify(config.contactSettings),
         [SEND_ENV.messagingLimitTier]: config.messagingLimitTier,
         [SEND_ENV.messagingLimitPortfolios]: JSON.stringify(config.messagingLimitPortfolios),
+        [BILLING_ENV.settings]: JSON.stringify(config.billing),
         [SEND_ENV.maxRestrictionHoldMs]: String(config.maxRestrictionHoldMs),
         [SEND_ENV.healthCacheTtlMs]: String(config.healthCacheTtlMs),
       },

@@ -34,7 +34,21 @@ export const STATE_TABLE: TableSpec = {
   envVar: ENV.stateTableName,
 };
 
-export const TABLES: readonly TableSpec[] = [STATE_TABLE];
+/**
+ * The billing ledger: finance-facing and immutable, apart from the operational state (its own backups, access and
+ * retention). One item per charge or free event, keyed by message so each is written once; `gsi1` holds an account's
+ * month (`ACCOUNT#<waba>#<yyyy-mm>`, by day), so a month's report reads that month's records and never the table.
+ * Also the rate cards (versioned by currency and effective day) and the month's counters (volume tiers). No TTL.
+ */
+export const LEDGER_TABLE: TableSpec = {
+  id: 'LedgerTable',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  globalIndexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  envVar: ENV.ledgerTableName,
+};
+
+export const TABLES: readonly TableSpec[] = [STATE_TABLE, LEDGER_TABLE];
 
 /** How a handler uses a table: `read` grants reads only; `readWrite` reads and writes. */
 export type TableAccess = 'read' | 'readWrite';
@@ -180,7 +194,18 @@ export const HEALTH_ACTIVITY: ConsumerSpec = {
   maxReceiveCount: 5,
 };
 
-export const CONSUMERS: readonly ConsumerSpec[] = [CONTACT_ACTIVITY, SEND_REQUESTS, OUTBOUND_PRIORITY, OUTBOUND_BULK, MESSAGE_STATUS, TEMPLATE_ACTIVITY, HEALTH_ACTIVITY];
+/** Meta's delivered and read statuses become the ledger's charges, once per message. */
+export const BILLING: ConsumerSpec = {
+  id: 'Billing',
+  handler: 'record-charges',
+  fifo: false,
+  batchSize: 10,
+  maxConcurrency: 5,
+  visibilityTimeoutSeconds: 180,
+  maxReceiveCount: 5,
+};
+
+export const CONSUMERS: readonly ConsumerSpec[] = [CONTACT_ACTIVITY, SEND_REQUESTS, OUTBOUND_PRIORITY, OUTBOUND_BULK, MESSAGE_STATUS, TEMPLATE_ACTIVITY, HEALTH_ACTIVITY, BILLING];
 
 /** An EventBridge event pattern in the JSON form EventBridge and the local bus read (`detail-type`, not `detailType`). */
 export type EventPatternJson = Readonly<Record<string, unknown>>;
@@ -259,6 +284,12 @@ export const EVENT_RULES: readonly EventRuleSpec[] = [
     target: HEALTH_ACTIVITY.id,
   },
   {
+    id: 'BillingFromStatuses',
+    description: "Meta's delivered and read statuses are rated and recorded in the billing ledger",
+    pattern: { source: [RELAIS_EVENT_SOURCE], 'detail-type': [DetailType.MessageStatusUpdated], detail: { data: { status: ['delivered', 'read'] } } },
+    target: BILLING.id,
+  },
+  {
     id: 'HealthActivityRefreshRequests',
     description: "Relais's schedule or any service asks for Meta's number listing of an account to be read now",
     pattern: { 'detail-type': [DetailType.HealthRefreshRequested] },
@@ -292,7 +323,7 @@ export interface HandlerNeeds {
   /** Consumers whose DLQ this handler moves messages to itself (it gets their `dlqUrlEnvVar`). */
   readonly deadLettersTo?: readonly string[];
   /** Deployment settings passed as environment: Graph API target, send policy, contact settings. */
-  readonly settings?: ReadonlyArray<'graphApi' | 'graphEndpoint' | 'sendPolicy' | 'consentPolicy' | 'contactSettings' | 'messagingLimits'>;
+  readonly settings?: ReadonlyArray<'graphApi' | 'graphEndpoint' | 'sendPolicy' | 'consentPolicy' | 'contactSettings' | 'messagingLimits' | 'billing'>;
 }
 
 const PUBLISHER = { publishesEvents: true, tables: { [STATE_TABLE.id]: 'readWrite' } } as const;
@@ -315,6 +346,13 @@ export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   'track-message-status': { description: "Moves messages forward from Meta's status webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
   'track-template-changes': { description: "Keeps the template registry in step with Meta's template webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
   // Each quality webhook reads Meta's number listing (GRAPH_API_TIMEOUT_MS, 10 s by default, per page).
+  'record-charges': {
+    description: "Rates Meta's delivered and read statuses into the billing ledger, once per message",
+    tables: { [STATE_TABLE.id]: 'read', [LEDGER_TABLE.id]: 'readWrite' },
+    readsPayloads: true,
+    timeoutSeconds: 30,
+    settings: ['billing'],
+  },
   'track-health': { description: "Keeps number and account health in step with Meta's webhooks and number listing", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30, secrets: ['accessToken'], settings: ['graphEndpoint'] },
   // Create and delete wait for Meta (GRAPH_API_TIMEOUT_MS, 10 s by default) between registry reads and writes.
   'create-template': { description: 'Checks a template, submits it to Meta and records it (POST /accounts/{id}/templates)', tables: { [STATE_TABLE.id]: 'readWrite' }, timeoutSeconds: 20, secrets: ['accessToken'], settings: ['graphEndpoint'] },

@@ -33,6 +33,12 @@ import { createMessagingLimitStore } from './adapters/messaging-limit-store.js';
 import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from './templates-config.js';
 import type { ManageTemplatesDeps, TemplateReadDeps } from './usecases/manage-templates.js';
 import type { SyncTemplatesDeps } from './usecases/sync-templates.js';
+import { createLedgerStore, createRateCardStore } from './adapters/ledger-store.js';
+import { createTtlCache } from './adapters/ttl-cache.js';
+import { loadBillingConfig } from './billing-config.js';
+import { SAMPLE_MARKET_MAPS } from './domain/billing/markets.js';
+import type { RateCard } from './domain/billing/rate-card.js';
+import type { RecordChargesDeps } from './usecases/record-charges.js';
 
 /**
  * Composition root: how handlers build their dependencies from the environment, written once. Each
@@ -255,4 +261,28 @@ export function templateSyncDepsFromEnvironment(): SyncTemplatesDeps {
 export function templateReadDepsFromEnvironment(): TemplateReadDeps {
   const config = loadTemplatesReadConfig(process.env);
   return { templates: createTemplateStore({ client: dynamoDocumentClient(), tableName: config.stateTableName }) };
+}
+
+/** How long record-charges reuses a currency's rate cards: a card imported now rates within 5 minutes. */
+export const RATE_CARD_CACHE_TTL_MS = 5 * 60_000;
+
+/** Dependencies of the ledger writer (record-charges): messages and windows on the state table, the ledger, its cards. */
+export function recordChargesFromEnvironment(): { deps: RecordChargesDeps; payloads: PayloadStore } {
+  const config = loadBillingConfig(process.env);
+  const client = dynamoDocumentClient();
+  const cardStore = createRateCardStore({ client, tableName: config.ledgerTableName });
+  const cards = createTtlCache<readonly RateCard[]>({ ttlMs: RATE_CARD_CACHE_TTL_MS, maxEntries: 20 });
+  return {
+    deps: {
+      messages: createMessageStore({ client, tableName: config.stateTableName }),
+      contacts: createContactStore({ client, tableName: config.stateTableName }),
+      ledger: createLedgerStore({ client, tableName: config.ledgerTableName }),
+      rateCards: { cards: (currency) => cards.get(currency, () => cardStore.cards(currency)) },
+      // Meta's groupings as its pricing page lists them (shared/domain/billing/markets.ts), with their 2026 splits.
+      marketMaps: SAMPLE_MARKET_MAPS,
+      billingFor: config.billingFor,
+      now: Date.now,
+    },
+    payloads: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
+  };
 }

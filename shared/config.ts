@@ -8,6 +8,8 @@ export const ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   payloadBucketName: 'PAYLOAD_BUCKET_NAME',
   stateTableName: 'STATE_TABLE_NAME',
+  /** The billing ledger (charges, rate cards, month counters). */
+  ledgerTableName: 'LEDGER_TABLE_NAME',
   appSecretArn: 'WHATSAPP_APP_SECRET_ARN',
   verifyTokenArn: 'WHATSAPP_VERIFY_TOKEN_ARN',
   accessTokenArn: 'WHATSAPP_ACCESS_TOKEN_ARN',

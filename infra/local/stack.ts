@@ -3,7 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { logger } from '../../shared/logger.js';
 import { HANDLER_VARIABLES, SETTING_VARIABLES, handlerEnvironment, type DeploymentResources } from '../handler-environment.js';
-import { CONSUMERS, EVENT_RULES, HANDLERS, ROUTES, STATE_TABLE, TABLES, type ConsumerSpec, type RouteSpec } from '../topology.js';
+import { CONSUMERS, EVENT_RULES, HANDLERS, LEDGER_TABLE, ROUTES, STATE_TABLE, TABLES, type ConsumerSpec, type RouteSpec } from '../topology.js';
+import { importLocalRateCards } from './local-rate-cards.js';
 import {
   LOCAL_ACCOUNT_ID,
   LOCAL_CREDENTIALS,
@@ -193,6 +194,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoEndpoint: dynamo.endpoint,
       tableName: tableNames[STATE_TABLE.id]!,
     });
+    await importLocalRateCards({ dynamoEndpoint: dynamo.endpoint, tableName: tableNames[LEDGER_TABLE.id]! });
     // The start-up listing is part of starting: the request log shows what happens once the stack is up.
     sandbox.clearRequests();
 

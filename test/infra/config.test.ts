@@ -27,6 +27,7 @@ describe('readRelaisConfig', () => {
       healthRefreshIntervalMinutes: 15,
       messagingLimitTier: 'TIER_250',
       messagingLimitPortfolios: {},
+      billing: {},
       maxRestrictionHoldMs: 43_200_000,
       healthCacheTtlMs: 30_000,
     });
@@ -42,6 +43,10 @@ describe('readRelaisConfig', () => {
     expect(() => read({ maxRestrictionHoldMs: 72_000_001 })).toThrow(/maxRestrictionHoldMs: must be at most 72000000 \(20 h\)/);
     expect(read({ messagingLimitPortfolios: '{"102290129340398":"830144582109437"}' }).messagingLimitPortfolios).toEqual({ '102290129340398': '830144582109437' });
     expect(() => read({ messagingLimitPortfolios: { '102290129340398': 'acme' } })).toThrow(/messagingLimitPortfolios.*business portfolio ids \(digits\)/);
+    expect(read({ billing: '{"default":{"currency":"EUR","timeZone":"Europe/Paris","platformFee":"0.001"}}' }).billing).toEqual({ default: { currency: 'EUR', timeZone: 'Europe/Paris', platformFee: '0.001' } });
+    expect(() => read({ billing: { default: { timeZone: 'Mars/Olympus' } } })).toThrow(/billing.*default\.timeZone.*"Mars\/Olympus" is not an IANA timezone/);
+    expect(() => read({ billing: { accounts: { acme: { currency: 'EUR' } } } })).toThrow(/billing.*keys must be WhatsApp Business Account ids/);
+    expect(() => read({ billing: { default: { platformFee: '-1' } } })).toThrow(/billing.*platformFee must not be negative/);
   });
 
   it('accepts an alert e-mail address and rejects anything else, naming the key', () => {

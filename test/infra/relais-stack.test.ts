@@ -6,12 +6,13 @@ import type { AppFunction } from '#infra/constructs/app-function.js';
 import { RelaisStack } from '#infra/relais-stack.js';
 import { TEMPLATE_SYNC_HANDLER } from '#infra/constructs/template-sync.js';
 import { STANDING_ALERTS } from '#infra/constructs/standing-alarms.js';
-import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, SEND_REQUESTS, STATE_TABLE, TABLES, TTL_ATTRIBUTE, type ConsumerSpec } from '#infra/topology.js';
+import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, LEDGER_TABLE, OUTBOUND_BULK, OUTBOUND_PRIORITY, ROUTES, SEND_REQUESTS, STATE_TABLE, TABLES, TTL_ATTRIBUTE, type ConsumerSpec } from '#infra/topology.js';
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
 import { loadMessagingLimitReadConfig, loadStateReadConfig } from '#shared/read-api-config.js';
 import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
+import { loadBillingConfig } from '#shared/billing-config.js';
 
 /** The feature flags `cdk synth` applies (cdk.json), so the template under test is the one that deploys. */
 const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
@@ -118,7 +119,7 @@ describe('RelaisStack with default configuration', () => {
   describe('Lambda functions', () => {
     it('creates one function per distinct handler across routes and consumers, for every HANDLERS entry', () => {
       const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler), TEMPLATE_SYNC_HANDLER]);
-      expect(handlers.size).toBe(22);
+      expect(handlers.size).toBe(23);
       template.resourceCountIs('AWS::Lambda::Function', handlers.size);
       expect([...handlers].sort()).toEqual([...HANDLER_NAMES].sort());
       expect([...stack.ingress.functions.keys()].filter((name) => stack.consumers.functions.has(name))).toEqual([]);
@@ -194,6 +195,13 @@ describe('RelaisStack with default configuration', () => {
         'track-message-status': publisher,
         'track-template-changes': publisher,
         'track-health': { ...publisher, ...templatesGraph },
+        'record-charges': {
+          ...table,
+          [ENV.ledgerTableName]: ref(stack.tables.table(LEDGER_TABLE)),
+          [ENV.payloadBucketName]: ref(stack.payloads.bucket),
+          BILLING_SETTINGS: '{}',
+          [SEND_ENV.messagingLimitPortfolios]: '{}',
+        },
         'get-message': table,
         'get-number-health': table,
         'get-messaging-limit': {
@@ -234,6 +242,7 @@ describe('RelaisStack with default configuration', () => {
       'track-message-status': loadMessageStatusConfig,
       'track-template-changes': loadTemplateActivityConfig,
       'track-health': loadHealthActivityConfig,
+      'record-charges': loadBillingConfig,
       'get-message': loadStateReadConfig,
       'get-number-health': loadStateReadConfig,
       'get-messaging-limit': loadMessagingLimitReadConfig,
@@ -263,20 +272,32 @@ describe('RelaisStack with default configuration', () => {
     const dynamoActions = (name: string) => statementsOf(template, functionOf(stack, name)).flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
     const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
 
-    it.each(HANDLER_NAMES)('gives %s exactly the state table access HANDLERS declares', (name) => {
-      const access = HANDLERS[name]!.tables?.[STATE_TABLE.id];
-      const actions = dynamoActions(name);
+    it.each(HANDLER_NAMES.flatMap((name) => TABLES.map((spec) => [name, spec.id] as const)))('gives %s exactly the %s access HANDLERS declares', (name, tableId) => {
+      const access = HANDLERS[name]!.tables?.[tableId];
+      const tableArn = arnOf(stack.tables.table({ id: tableId }));
+      const onTable = statementsOf(template, functionOf(stack, name)).filter(
+        (s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')) && resourcesOf(s).some((r) => JSON.stringify(r) === JSON.stringify(tableArn)),
+      );
+      const actions = onTable.flatMap(actionsOf);
       if (access === undefined) {
         expect(actions).toEqual([]);
         return;
       }
       expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']));
       expect(actions.filter((a) => WRITES.test(a)).sort()).toEqual(access === 'read' ? [] : ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-      const tableArn = arnOf(stack.tables.table(TABLES[0]!));
+      expect(onTable.flatMap(resourcesOf)).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }]);
+    });
+
+    it.each(HANDLER_NAMES)('gives %s no DynamoDB access beyond the tables HANDLERS names', (name) => {
+      const named = TABLES.filter((spec) => HANDLERS[name]!.tables?.[spec.id] !== undefined).flatMap((spec) => {
+        const arn = arnOf(stack.tables.table(spec));
+        return [JSON.stringify(arn), JSON.stringify({ 'Fn::Join': ['', [arn, '/index/*']] })];
+      });
       const resources = statementsOf(template, functionOf(stack, name))
         .filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))
-        .flatMap(resourcesOf);
-      expect(resources).toEqual([tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }]);
+        .flatMap(resourcesOf)
+        .map((r) => JSON.stringify(r));
+      expect(resources.filter((r) => !named.includes(r))).toEqual([]);
     });
 
     it('lets get-contact only read the table, and gives the webhook handlers no DynamoDB access', () => {
@@ -345,6 +366,7 @@ describe('RelaisStack with default configuration', () => {
         'track-message-status': ['MessageStatus'],
         'track-template-changes': ['TemplateActivity'],
         'track-health': ['HealthActivity'],
+        'record-charges': ['Billing'],
       });
     });
   });

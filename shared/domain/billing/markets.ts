@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import metadata from 'libphonenumber-js/min/metadata';
 
 /**
  * The market a recipient is rated in. Meta prices a message by the recipient's country calling code, each country
@@ -30,11 +31,39 @@ export function marketMapOn(maps: readonly MarketMap[], day: string): MarketMap 
   return chosen;
 }
 
-/** The country of an E.164 number or of a BSUID's prefix (`FR.…`), `undefined` when none can be told. */
+/**
+ * The countries a recipient may be rated as, most precise first: for an E.164 number, the country libphonenumber
+ * resolves (when its ranges tell) then the main country of its calling code (the first libphonenumber lists: GB for
+ * +44, US for +1); for a BSUID, its country prefix (`FR.…`). Empty when none can be told.
+ */
+export function recipientCountries(recipient: string): string[] {
+  if (!recipient.startsWith('+')) {
+    const prefix = /^([A-Z]{2})\./.exec(recipient)?.[1];
+    return prefix === undefined ? [] : [prefix];
+  }
+  const parsed = parsePhoneNumberFromString(recipient);
+  if (parsed === undefined) return [];
+  // libphonenumber's metadata lists a calling code's countries main one first (44: GB, GG, IM, JE).
+  const main = (metadata as { country_calling_codes: Record<string, string[] | undefined> }).country_calling_codes[parsed.countryCallingCode]?.[0];
+  return [...new Set([parsed.country, main].filter((country): country is string => country !== undefined))];
+}
+
+/** The most precise country of a recipient ({@link recipientCountries}). */
 export function recipientCountry(recipient: string): string | undefined {
-  if (recipient.startsWith('+')) return parsePhoneNumberFromString(recipient)?.country;
-  const prefix = /^([A-Z]{2})\./.exec(recipient);
-  return prefix?.[1];
+  return recipientCountries(recipient)[0];
+}
+
+/**
+ * The market of a recipient in `map`. Meta rates by calling code, so a country the map does not list takes its calling
+ * code's main country's market (Guernsey, +44, is rated as the United Kingdom; an unallocated +1 number as North
+ * America); a country listed keeps its own (Jamaica, +1 876, is "Rest of Latin America").
+ */
+export function marketOfRecipient(map: MarketMap, recipient: string): string {
+  for (const country of recipientCountries(recipient)) {
+    const market = map.markets.get(country);
+    if (market !== undefined) return market;
+  }
+  return map.fallback;
 }
 
 /** The market of a country in `map`: its own, its group's, or the fallback. */
@@ -126,5 +155,5 @@ export function parseMarketMapCsv(rows: readonly (readonly string[])[], effectiv
 /** The market of a recipient (E.164 or BSUID) on `day`, by the mapping then in force; `Other` without one. */
 export function marketOf(recipient: string, day: string, maps: readonly MarketMap[]): string {
   const map = marketMapOn(maps, day);
-  return map === undefined ? OTHER_MARKET : marketOfCountry(map, recipientCountry(recipient));
+  return map === undefined ? OTHER_MARKET : marketOfRecipient(map, recipient);
 }

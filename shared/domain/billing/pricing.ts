@@ -53,7 +53,9 @@ export type PricingType =
   | 'free_tier'
   | 'in_conversation'
   | 'free_allowance'
-  | 'not_delivered';
+  | 'not_delivered'
+  /** Ledger only: no card in force covered it (missing card, market or rate); replaced once a card is imported. */
+  | 'unrated';
 
 export interface MessageToRate {
   readonly messageId: string;

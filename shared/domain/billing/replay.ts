@@ -9,7 +9,7 @@ import {
   type FreeEntryPointWindow,
 } from '../windows/customer-service-window.js';
 import { localDay, monthOf } from './calendar.js';
-import { OTHER_MARKET, marketMapOn, marketOfCountry, recipientCountry, type MarketMap } from './markets.js';
+import { OTHER_MARKET, marketMapOn, marketOfRecipient, type MarketMap } from './markets.js';
 import { pricingEraOn, rateMessage, type BillingSettings, type MessageRatingCategory, type Rating } from './pricing.js';
 
 /**
@@ -100,10 +100,13 @@ export function replay(facts: readonly MessageFact[], settings: ReplaySettings):
   const counters = new Map<string, number>();
   const count = (key: string) => counters.get(key) ?? 0;
   const ratings = new Map<string, Rating>();
-  const countries = new Map<string, string | undefined>();
-  const countryOf = (recipient: string) => {
-    if (!countries.has(recipient)) countries.set(recipient, recipientCountry(recipient));
-    return countries.get(recipient);
+  // libphonenumber is slow next to the rest: each recipient is resolved once per mapping.
+  const markets = new Map<string, string>();
+  const marketFor = (map: MarketMap, recipient: string) => {
+    const key = `${map.effectiveFrom}|${recipient}`;
+    let market = markets.get(key);
+    if (market === undefined) markets.set(key, (market = marketOfRecipient(map, recipient)));
+    return market;
   };
 
   for (const step of steps) {
@@ -133,7 +136,7 @@ export function replay(facts: readonly MessageFact[], settings: ReplaySettings):
     const day = localDay(chargedAt, settings.timeZone);
     const month = monthOf(day);
     const map = marketMapOn(settings.marketMaps, day);
-    const market = map === undefined ? OTHER_MARKET : marketOfCountry(map, countryOf(fact.to));
+    const market = map === undefined ? OTHER_MARKET : marketFor(map, fact.to);
     const sent = atSend.get(fact.id)!;
     const result = rateMessage(
       { messageId: fact.id, sentAt: fact.at, deliveredAt: step.deliveredAt, category: fact.category, market },

@@ -6,11 +6,12 @@
 import { describe, expect, it } from 'vitest';
 
 import { HANDLER_VARIABLES, SETTING_VARIABLES, handlerEnvironment, variablesOf, type DeploymentResources } from '#infra/handler-environment.js';
-import { CONSUMERS, ENV, HANDLERS, STATE_TABLE } from '#infra/topology.js';
+import { CONSUMERS, ENV, HANDLERS, LEDGER_TABLE, STATE_TABLE } from '#infra/topology.js';
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
 import { loadMessagingLimitReadConfig, loadStateReadConfig } from '#shared/read-api-config.js';
 import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
+import { loadBillingConfig } from '#shared/billing-config.js';
 import { isStackVariable } from '#test/support/hermetic-env.js';
 
 /** The start-up loader each handler module calls (functions/*.ts, shared/composition.ts). */
@@ -29,6 +30,7 @@ const LOADERS: Record<string, (env: Readonly<Record<string, string | undefined>>
   'track-message-status': loadMessageStatusConfig,
   'track-template-changes': loadTemplateActivityConfig,
   'track-health': loadHealthActivityConfig,
+  'record-charges': loadBillingConfig,
   'get-message': loadStateReadConfig,
   'get-number-health': loadStateReadConfig,
   'get-messaging-limit': loadMessagingLimitReadConfig,
@@ -41,7 +43,7 @@ const LOADERS: Record<string, (env: Readonly<Record<string, string | undefined>>
 
 /** Resources shaped like the local stack's (names and URLs of the emulators; secrets as plain values). */
 const LOCAL: DeploymentResources = {
-  tableNames: { [STATE_TABLE.id]: 'relais-local-StateTable' },
+  tableNames: { [STATE_TABLE.id]: 'relais-local-StateTable', [LEDGER_TABLE.id]: 'relais-local-LedgerTable' },
   eventBusName: 'relais-local-bus',
   payloadBucketName: 'relais-local-payloads',
   queueUrls: Object.fromEntries(CONSUMERS.map((c) => [c.id, `http://127.0.0.1:4566/000000000000/relais-local-${c.id}${c.fifo ? '.fifo' : ''}`])),
@@ -123,8 +125,10 @@ describe('handler environments', () => {
     const reader = { description: 'reads the state table only', tables: { [STATE_TABLE.id]: 'read' } } as const;
     expect(handlerEnvironment('reader', reader, LOCAL)).toEqual({ [STATE_TABLE.envVar]: 'relais-local-StateTable' });
     expect(handlerEnvironment('reader', { description: 'no table' }, LOCAL)).toEqual({});
-    expect(() => handlerEnvironment('biller', { description: 'bills', tables: { [STATE_TABLE.id]: 'read', LedgerTable: 'readWrite' } }, LOCAL)).toThrow(
-      /"biller" needs table LedgerTable, which is not a table of infra\/topology\.ts/,
+    const biller = { description: 'bills', tables: { [STATE_TABLE.id]: 'read', [LEDGER_TABLE.id]: 'readWrite' } } as const;
+    expect(handlerEnvironment('biller', biller, LOCAL)).toEqual({ [STATE_TABLE.envVar]: 'relais-local-StateTable', [LEDGER_TABLE.envVar]: 'relais-local-LedgerTable' });
+    expect(() => handlerEnvironment('archiver', { description: 'archives', tables: { [STATE_TABLE.id]: 'read', ArchiveTable: 'readWrite' } }, LOCAL)).toThrow(
+      /"archiver" needs table ArchiveTable, which is not a table of infra\/topology\.ts/,
     );
   });
 
