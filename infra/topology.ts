@@ -85,6 +85,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/messages/{messageId}', handler: 'get-message', auth: 'iam' },
   { method: 'GET', path: '/phone-numbers/{phoneNumberId}/health', handler: 'get-number-health', auth: 'iam' },
   { method: 'GET', path: '/accounts/{businessAccountId}/messaging-limit', handler: 'get-messaging-limit', auth: 'iam' },
+  { method: 'GET', path: '/accounts/{businessAccountId}/billing', handler: 'get-billing-report', auth: 'iam' },
 ];
 
 /** Env var names and Meta's body limit live in shared/ (handlers need them); re-exported for infra. */
@@ -346,6 +347,7 @@ export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   'track-message-status': { description: "Moves messages forward from Meta's status webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
   'track-template-changes': { description: "Keeps the template registry in step with Meta's template webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
   // Each quality webhook reads Meta's number listing (GRAPH_API_TIMEOUT_MS, 10 s by default, per page).
+  'get-billing-report': { description: "Reads an account's month from the billing ledger, grouped (GET /accounts/{id}/billing)", tables: { [LEDGER_TABLE.id]: 'read' }, timeoutSeconds: 29, memorySize: 512 },
   'record-charges': {
     description: "Rates Meta's delivered and read statuses into the billing ledger, once per message",
     tables: { [STATE_TABLE.id]: 'read', [LEDGER_TABLE.id]: 'readWrite' },

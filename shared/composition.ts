@@ -24,7 +24,7 @@ import type { TrackTemplateChangesDeps } from './usecases/track-template-changes
 import type { TrackHealthDeps } from './usecases/track-health.js';
 import type { MessagingLimitReadDeps, NumberHealthReadDeps } from './usecases/read-standing.js';
 import type { MessageStore } from './ports/message-store.js';
-import { loadMessagingLimitReadConfig, loadStateReadConfig } from './read-api-config.js';
+import { loadLedgerReadConfig, loadMessagingLimitReadConfig, loadStateReadConfig } from './read-api-config.js';
 import { createGraphPhoneNumbers, createGraphTemplates } from './adapters/graph-templates.js';
 import { createTemplateStore } from './adapters/template-store.js';
 import { createHealthStore } from './adapters/health-store.js';
@@ -285,4 +285,10 @@ export function recordChargesFromEnvironment(): { deps: RecordChargesDeps; paylo
     },
     payloads: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
   };
+}
+
+/** Dependencies of the billing report route: the ledger, read only. */
+export function billingReportDepsFromEnvironment(): { ledger: ReturnType<typeof createLedgerStore> } {
+  const config = loadLedgerReadConfig(process.env);
+  return { ledger: createLedgerStore({ client: dynamoDocumentClient(), tableName: config.ledgerTableName }) };
 }

@@ -13,3 +13,9 @@ export function loadStateReadConfig(env: Env): { readonly stateTableName: string
 export function loadMessagingLimitReadConfig(env: Env): { readonly stateTableName: string } & MessagingLimitSettings {
   return Object.freeze({ ...loadStateReadConfig(env), ...loadMessagingLimitSettings(env, 'get-messaging-limit') });
 }
+
+/** The billing report route: the ledger table only. */
+export function loadLedgerReadConfig(env: Env): { readonly ledgerTableName: string } {
+  const parsed = parseEnv(z.object({ [ENV.ledgerTableName]: requiredVar }), env, 'get-billing-report');
+  return Object.freeze({ ledgerTableName: parsed[ENV.ledgerTableName] as string });
+}

@@ -3,20 +3,31 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parse as parseCsv } from 'csv-parse/sync';
+
+import { quietAwsSdkNodeSupportWarning } from '../local/aws-sdk-node-support.js';
+import { createLedgerStore, createRateCardStore } from '../../shared/adapters/ledger-store.js';
+import { ENV } from '../../shared/config.js';
+import { monthReport, parseDimensions, reportCsv, reportJson, type ReportDimension } from '../../shared/domain/billing/report.js';
 
 import { parseFactFile } from '../../shared/contracts/billing/rating-facts.js';
 import { timeZoneProblem } from '../../shared/domain/billing/calendar.js';
 import { SAMPLE_MARKET_MAPS, parseMarketMapCsv, type MarketMap } from '../../shared/domain/billing/markets.js';
 import { parseDecimalMicros, sumMicros } from '../../shared/domain/billing/money.js';
 import type { Rating } from '../../shared/domain/billing/pricing.js';
-import { parseRateCardCsv, type RateCard } from '../../shared/domain/billing/rate-card.js';
+import { parseRateCardCsv, rateCardVersion, type RateCard } from '../../shared/domain/billing/rate-card.js';
 import { replay } from '../../shared/domain/billing/replay.js';
 import { withVolumeTiers } from '../../shared/domain/billing/volume-tiers.js';
 
 /**
  * Billing from the command line. `rate` is the what-if rating: the ledger's engine over a file of message facts, no
- * AWS needed, to price a campaign before it runs or last month's traffic under a new card.
+ * AWS needed, to price a campaign before it runs or last month's traffic under a new card. `import-card` puts one of
+ * Meta's rate cards into the ledger table (versioned, never changed); `report` reads an account's month from it.
+ *
+ *   npm run billing -- import-card --file FILE [--effective-from YYYY-MM-DD] [--currency CUR] [--table T]
+ *   npm run billing -- report --account WABA --month YYYY-MM [--by market,category] [--format table|csv|json] [--table T]
  *
  *   npm run billing -- rate --rate-card FILE [--rate-card FILE…] [--effective-from YYYY-MM-DD] --timezone Europe/Paris
  *                           --currency EUR --events FILE [--volume-tiers FILE] [--markets FILE --markets-effective-from DAY]
@@ -31,7 +42,7 @@ import { withVolumeTiers } from '../../shared/domain/billing/volume-tiers.js';
  */
 
 export const BILLING_USAGE =
-  'usage: npm run billing -- rate --rate-card FILE [--rate-card FILE…] [--effective-from YYYY-MM-DD] --timezone ZONE --currency CUR --events FILE [--volume-tiers FILE] [--markets FILE --markets-effective-from YYYY-MM-DD] [--platform-fee AMOUNT] [--service-allowance N]';
+  'usage: npm run billing -- import-card --file FILE [--effective-from YYYY-MM-DD] [--currency CUR] [--table T] | report --account WABA --month YYYY-MM [--by market,category] [--format table|csv|json] [--table T] | rate --rate-card FILE [--rate-card FILE…] [--effective-from YYYY-MM-DD] --timezone ZONE --currency CUR --events FILE [--volume-tiers FILE] [--markets FILE --markets-effective-from YYYY-MM-DD] [--platform-fee AMOUNT] [--service-allowance N]';
 
 const OPTIONS = {
   'rate-card': { type: 'string', multiple: true },
@@ -44,8 +55,33 @@ const OPTIONS = {
   'markets-effective-from': { type: 'string' },
   'platform-fee': { type: 'string' },
   'service-allowance': { type: 'string' },
+  file: { type: 'string' },
+  table: { type: 'string' },
+  account: { type: 'string' },
+  month: { type: 'string' },
+  by: { type: 'string' },
+  format: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
+
+export interface ImportCardCommand {
+  readonly command: 'import-card';
+  readonly file: string;
+  readonly effectiveFrom?: string;
+  readonly currency?: string;
+  readonly table: string;
+}
+
+export interface ReportCommand {
+  readonly command: 'report';
+  readonly account: string;
+  readonly month: string;
+  readonly by: readonly ReportDimension[];
+  readonly format: 'table' | 'csv' | 'json';
+  readonly table: string;
+}
+
+export type BillingCommand = RateCommand | ImportCardCommand | ReportCommand;
 
 export interface RateCommand {
   readonly command: 'rate';
@@ -60,12 +96,27 @@ export interface RateCommand {
   readonly serviceAllowance: number;
 }
 
-export type ParsedBillingArgs = { readonly ok: true; readonly command: RateCommand } | { readonly ok: false; readonly problem: string };
+export type ParsedBillingArgs = { readonly ok: true; readonly command: BillingCommand } | { readonly ok: false; readonly problem: string };
+
+const COMMANDS = 'import-card, report or rate';
+
+/** Which options each command takes: another command's option is refused by name. */
+const OPTIONS_OF: Readonly<Record<BillingCommand['command'], ReadonlySet<string>>> = {
+  rate: new Set(['rate-card', 'effective-from', 'timezone', 'currency', 'events', 'volume-tiers', 'markets', 'markets-effective-from', 'platform-fee', 'service-allowance']),
+  'import-card': new Set(['file', 'effective-from', 'currency', 'table']),
+  report: new Set(['account', 'month', 'by', 'format', 'table']),
+};
+
+function tableOf(given: string | undefined, env: Readonly<Record<string, string | undefined>>): string | { problem: string } {
+  const table = given ?? env[ENV.ledgerTableName];
+  if (table === undefined || table === '') return { problem: `--table is required (or ${ENV.ledgerTableName}): the LedgerTableName output of the stack` };
+  return table;
+}
 
 const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
-/** Reads the command line, or names the first problem. Pure: no file is opened. */
-export function parseBillingArgs(argv: readonly string[]): ParsedBillingArgs {
+/** Reads the command line (and `LEDGER_TABLE_NAME` from `env`), or names the first problem. Pure: no file is opened. */
+export function parseBillingArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParsedBillingArgs {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
@@ -73,10 +124,34 @@ export function parseBillingArgs(argv: readonly string[]): ParsedBillingArgs {
     return { ok: false, problem: error instanceof Error ? error.message.split('. ')[0]! : 'the arguments cannot be read' };
   }
   const [command, ...extra] = parsed.positionals;
-  if (command === undefined) return { ok: false, problem: 'no command given (the command is rate)' };
-  if (command !== 'rate') return { ok: false, problem: `unknown command "${command}" (the command is rate)` };
+  if (command === undefined) return { ok: false, problem: `no command given (${COMMANDS})` };
+  if (command !== 'rate' && command !== 'import-card' && command !== 'report') return { ok: false, problem: `unknown command "${command}" (${COMMANDS})` };
   if (extra.length > 0) return { ok: false, problem: `unexpected argument "${extra[0]}"` };
   const v = parsed.values;
+  const foreign = Object.keys(v).find((name) => name !== 'help' && !OPTIONS_OF[command].has(name));
+  if (foreign !== undefined) return { ok: false, problem: `--${foreign} is not an option of ${command}` };
+  if (command === 'import-card') {
+    if (v.file === undefined) return { ok: false, problem: "--file FILE is required (Meta's rate card CSV)" };
+    if (v['effective-from'] !== undefined && !DAY.test(v['effective-from'])) return { ok: false, problem: `--effective-from must be a day, YYYY-MM-DD, got "${v['effective-from']}"` };
+    if (v.currency !== undefined && !/^[A-Za-z]{3}$/.test(v.currency)) return { ok: false, problem: `--currency must be an ISO 4217 code such as EUR, got "${v.currency}"` };
+    const table = tableOf(v.table, env);
+    if (typeof table !== 'string') return { ok: false, problem: table.problem };
+    return {
+      ok: true,
+      command: { command, file: v.file, table, ...(v['effective-from'] !== undefined ? { effectiveFrom: v['effective-from'] } : {}), ...(v.currency !== undefined ? { currency: v.currency.toUpperCase() } : {}) },
+    };
+  }
+  if (command === 'report') {
+    if (v.account === undefined || !/^\d{1,32}$/.test(v.account)) return { ok: false, problem: `--account must be a WhatsApp Business Account id (digits)${v.account === undefined ? '' : `, got "${v.account}"`}` };
+    if (v.month === undefined || !/^\d{4}-(0[1-9]|1[0-2])$/.test(v.month)) return { ok: false, problem: `--month must be a month, YYYY-MM${v.month === undefined ? '' : `, got "${v.month}"`}` };
+    const by = parseDimensions(v.by);
+    if (!by.ok) return { ok: false, problem: `--by: ${by.problem}` };
+    const format = v.format ?? 'table';
+    if (format !== 'table' && format !== 'csv' && format !== 'json') return { ok: false, problem: `--format must be table, csv or json, got "${format}"` };
+    const table = tableOf(v.table, env);
+    if (typeof table !== 'string') return { ok: false, problem: table.problem };
+    return { ok: true, command: { command, account: v.account, month: v.month, by: by.dimensions, format, table } };
+  }
   const cards = v['rate-card'] ?? [];
   if (cards.length === 0) return { ok: false, problem: '--rate-card FILE is required (Meta\'s rate card CSV for the currency)' };
   if (v['effective-from'] !== undefined && !DAY.test(v['effective-from'])) return { ok: false, problem: `--effective-from must be a day, YYYY-MM-DD, got "${v['effective-from']}"` };
@@ -121,6 +196,9 @@ export interface Io {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly readFile: (path: string) => string;
+  /** The DynamoDB client of import-card and report. @default - one from the standard chain */
+  readonly dynamo?: DynamoDBDocumentClient;
+  readonly now?: () => number;
 }
 
 class InputError extends Error {
@@ -227,22 +305,92 @@ export function runRate(command: RateCommand, io: Io): number {
   }
 }
 
-/** The CLI: parses, runs, and exits with the command's status. */
-export function main(argv: readonly string[], io: Io): number {
-  const parsed = parseBillingArgs(argv);
+async function withDynamo<T>(io: Io, use: (client: DynamoDBDocumentClient) => Promise<T>): Promise<T> {
+  if (io.dynamo !== undefined) return use(io.dynamo);
+  const raw = new DynamoDBClient({});
+  try {
+    return await use(DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }));
+  } finally {
+    raw.destroy();
+  }
+}
+
+/** Runs `import-card`: exit 0 imported or already there, 1 another card holds that day, 2 a bad file. */
+export async function runImportCard(command: ImportCardCommand, io: Io): Promise<number> {
+  let card: RateCard;
+  try {
+    const parsed = parseRateCardCsv(csvRows(io, command.file, 'rate card'), {
+      label: basename(command.file),
+      ...(command.effectiveFrom !== undefined ? { effectiveFrom: command.effectiveFrom } : {}),
+      ...(command.currency !== undefined ? { currency: command.currency } : {}),
+    });
+    if (!parsed.ok) throw new InputError(parsed.problems.map((problem) => `rate card ${command.file}: ${problem}`));
+    card = parsed.card;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    for (const line of error.lines) io.err(line);
+    return 2;
+  }
+  const outcome = await withDynamo(io, (client) => createRateCardStore({ client, tableName: command.table }).put(card, (io.now ?? Date.now)()));
+  const summary = { currency: card.currency, effectiveFrom: card.effectiveFrom, markets: card.markets.size, rateCardVersion: rateCardVersion(card) };
+  if (outcome === 'conflict') {
+    io.err(`another ${card.currency} card is already effective ${card.effectiveFrom}: cards never change once imported; date a corrected card from its own day`);
+    return 1;
+  }
+  io.out(JSON.stringify({ outcome, ...summary }));
+  return 0;
+}
+
+/** Runs `report`: one Query of the account's month, progress on stderr per page. */
+export async function runReport(command: ReportCommand, io: Io): Promise<number> {
+  const report = await withDynamo(io, (client) =>
+    monthReport(
+      command.account,
+      command.month,
+      command.by,
+      createLedgerStore({ client, tableName: command.table }).entriesOfMonth(command.account, command.month, ({ entries, pages }) => io.err(`read ${entries} entries (${pages} page${pages === 1 ? '' : 's'})`)),
+    ),
+  );
+  if (command.format === 'json') io.out(JSON.stringify(reportJson(report)));
+  else if (command.format === 'csv') for (const line of reportCsv(report).trimEnd().split('\r\n')) io.out(line);
+  else {
+    const json = reportJson(report) as { groups: Record<string, unknown>[]; totals: Record<string, unknown>[] };
+    const columns = [...command.by, 'messages', 'billable', 'unrated', 'amount', 'platformFee'];
+    const rows = [columns, ...json.groups.map((group) => columns.map((column) => String(group[column] ?? ''))), ...json.totals.map((total) => columns.map((column, i) => (i === 0 && command.by.length > 0 ? `total ${String(total['currency'])}` : String(total[column] ?? ''))))];
+    const widths = columns.map((_, i) => Math.max(...rows.map((row) => [...row[i]!].length)));
+    for (const row of rows) io.out(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  }
+  return 0;
+}
+
+/** The CLI: parses, runs, and resolves with the command's exit status. */
+export async function main(argv: readonly string[], io: Io, env: Readonly<Record<string, string | undefined>> = {}): Promise<number> {
+  const parsed = parseBillingArgs(argv, env);
   if (!parsed.ok) {
     io.err(parsed.problem);
     io.err(BILLING_USAGE);
     return 2;
   }
-  return runRate(parsed.command, io);
+  const command = parsed.command;
+  if (command.command === 'import-card') return runImportCard(command, io);
+  if (command.command === 'report') return runReport(command, io);
+  return runRate(command, io);
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const status = main(process.argv.slice(2), {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    readFile: (path) => readFileSync(path, 'utf8'),
-  });
-  process.exitCode = status;
+  quietAwsSdkNodeSupportWarning();
+  main(
+    process.argv.slice(2),
+    { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`), readFile: (path) => readFileSync(path, 'utf8') },
+    process.env,
+  ).then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (error: unknown) => {
+      // AWS errors name the problem (no table, no credentials); no stack trace leaves the process.
+      process.stderr.write(`billing failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -10,7 +10,7 @@ import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, LEDGER_TABLE, OUTBOUND_BULK, OUT
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
-import { loadMessagingLimitReadConfig, loadStateReadConfig } from '#shared/read-api-config.js';
+import { loadLedgerReadConfig, loadMessagingLimitReadConfig, loadStateReadConfig } from '#shared/read-api-config.js';
 import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
 import { loadBillingConfig } from '#shared/billing-config.js';
 
@@ -119,7 +119,7 @@ describe('RelaisStack with default configuration', () => {
   describe('Lambda functions', () => {
     it('creates one function per distinct handler across routes and consumers, for every HANDLERS entry', () => {
       const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler), TEMPLATE_SYNC_HANDLER]);
-      expect(handlers.size).toBe(23);
+      expect(handlers.size).toBe(24);
       template.resourceCountIs('AWS::Lambda::Function', handlers.size);
       expect([...handlers].sort()).toEqual([...HANDLER_NAMES].sort());
       expect([...stack.ingress.functions.keys()].filter((name) => stack.consumers.functions.has(name))).toEqual([]);
@@ -195,6 +195,7 @@ describe('RelaisStack with default configuration', () => {
         'track-message-status': publisher,
         'track-template-changes': publisher,
         'track-health': { ...publisher, ...templatesGraph },
+        'get-billing-report': { [ENV.ledgerTableName]: ref(stack.tables.table(LEDGER_TABLE)) },
         'record-charges': {
           ...table,
           [ENV.ledgerTableName]: ref(stack.tables.table(LEDGER_TABLE)),
@@ -243,6 +244,7 @@ describe('RelaisStack with default configuration', () => {
       'track-template-changes': loadTemplateActivityConfig,
       'track-health': loadHealthActivityConfig,
       'record-charges': loadBillingConfig,
+      'get-billing-report': loadLedgerReadConfig,
       'get-message': loadStateReadConfig,
       'get-number-health': loadStateReadConfig,
       'get-messaging-limit': loadMessagingLimitReadConfig,

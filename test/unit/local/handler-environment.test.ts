@@ -9,7 +9,7 @@ import { HANDLER_VARIABLES, SETTING_VARIABLES, handlerEnvironment, variablesOf, 
 import { CONSUMERS, ENV, HANDLERS, LEDGER_TABLE, STATE_TABLE } from '#infra/topology.js';
 import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfig, loadMessageStatusConfig, loadReceiveWebhookConfig, loadTemplateActivityConfig, loadVerifyWebhookConfig } from '#shared/config.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
-import { loadMessagingLimitReadConfig, loadStateReadConfig } from '#shared/read-api-config.js';
+import { loadLedgerReadConfig, loadMessagingLimitReadConfig, loadStateReadConfig } from '#shared/read-api-config.js';
 import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
 import { loadBillingConfig } from '#shared/billing-config.js';
 import { isStackVariable } from '#test/support/hermetic-env.js';
@@ -31,6 +31,7 @@ const LOADERS: Record<string, (env: Readonly<Record<string, string | undefined>>
   'track-template-changes': loadTemplateActivityConfig,
   'track-health': loadHealthActivityConfig,
   'record-charges': loadBillingConfig,
+  'get-billing-report': loadLedgerReadConfig,
   'get-message': loadStateReadConfig,
   'get-number-health': loadStateReadConfig,
   'get-messaging-limit': loadMessagingLimitReadConfig,

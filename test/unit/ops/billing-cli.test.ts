@@ -14,10 +14,10 @@ const EUR = `${EXAMPLES}rate-card-eur-2024-11-01.sample.csv`;
 const CAMPAIGN = `${EXAMPLES}campaign.sample.jsonl`;
 
 /** Runs the CLI in process, over the real files plus any given in memory. */
-function run(argv: string[], files: Record<string, string> = {}) {
+async function run(argv: string[], files: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const status = main(argv, {
+  const status = await main(argv, {
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     readFile: (path) => files[path] ?? readFileSync(path, 'utf8'),
@@ -28,8 +28,8 @@ function run(argv: string[], files: Record<string, string> = {}) {
 const rate = (events: string, extra: string[] = []) => ['rate', '--rate-card', USD_OCT, '--timezone', 'Europe/Paris', '--currency', 'USD', '--events', events, ...extra];
 
 describe('npm run billing -- rate', () => {
-  it('prints one line per outbound message of the sample campaign and the exact total', () => {
-    const { status, json, err } = run(rate(CAMPAIGN));
+  it('prints one line per outbound message of the sample campaign and the exact total', async () => {
+    const { status, json, err } = await run(rate(CAMPAIGN));
     expect(err).toEqual([]);
     expect(status).toBe(0);
     expect(json.slice(0, -1).map((line) => [line['id'], line['market'], line['category'], line['pricingType'], line['amountMicros']])).toEqual([
@@ -58,23 +58,23 @@ describe('npm run billing -- rate', () => {
     expect(json.at(-1)).toEqual({ total: { amountMicros: 77_500, platformFeeMicros: 0, currency: 'USD', messages: 6 } });
   });
 
-  it('prices last month under a new card: the same traffic, two cards, each in force on its day', () => {
+  it('prices last month under a new card: the same traffic, two cards, each in force on its day', async () => {
     const events = [
       '{"at":"2026-09-30T21:59:00Z","direction":"outbound","id":"before","to":"+525512345678","type":"template","category":"marketing"}',
       '{"at":"2026-09-30T22:00:00Z","direction":"outbound","id":"after","to":"+525512345678","type":"template","category":"marketing"}',
     ].join('\n');
-    const { status, json } = run(['rate', '--rate-card', USD_JUL, '--rate-card', USD_OCT, '--timezone', 'Europe/Paris', '--currency', 'USD', '--events', 'mx.jsonl'], { 'mx.jsonl': events });
+    const { status, json } = await run(['rate', '--rate-card', USD_JUL, '--rate-card', USD_OCT, '--timezone', 'Europe/Paris', '--currency', 'USD', '--events', 'mx.jsonl'], { 'mx.jsonl': events });
     expect(status).toBe(0);
     // 23:59 and 00:00 in Paris (UTC+2): the October card's 0.0397 from midnight.
     expect(json.map((line) => line['amountMicros'] ?? (line['total'] as { amountMicros: number }).amountMicros)).toEqual([30_500, 39_700, 70_200]);
   });
 
-  it('adds the platform fee to delivered messages and totals it apart', () => {
-    const { json } = run(rate(CAMPAIGN, ['--platform-fee', '0.001']));
+  it('adds the platform fee to delivered messages and totals it apart', async () => {
+    const { json } = await run(rate(CAMPAIGN, ['--platform-fee', '0.001']));
     expect(json.at(-1)).toEqual({ total: { amountMicros: 77_500, platformFeeMicros: 5_000, currency: 'USD', messages: 6 } });
   });
 
-  it('reports every bad line with its number and prints nothing on stdout', () => {
+  it('reports every bad line with its number and prints nothing on stdout', async () => {
     const events = [
       '{"at":"2026-11-02T09:00:00Z","direction":"outbound","id":"m1","to":"+33612345678","type":"template","category":"utility"}',
       'not json 🚫',
@@ -85,7 +85,7 @@ describe('npm run billing -- rate', () => {
       '[1,2]',
       '{"at":"2026-11-02T09:40:00Z","direction":"outbound","id":"m1","to":"+33612345678","type":"template"}',
     ].join('\n');
-    const { status, out, err } = run(rate('bad.jsonl'), { 'bad.jsonl': events });
+    const { status, out, err } = await run(rate('bad.jsonl'), { 'bad.jsonl': events });
     expect(status).toBe(2);
     expect(out).toEqual([]);
     expect(err).toEqual([
@@ -99,17 +99,17 @@ describe('npm run billing -- rate', () => {
     ]);
   });
 
-  it('exits 1 naming the message when no card covers it', () => {
+  it('exits 1 naming the message when no card covers it', async () => {
     const events = '{"at":"2026-11-02T09:00:00Z","direction":"outbound","id":"jp-1","to":"+819012345678","type":"template","category":"marketing"}';
-    const { status, out, err } = run(['rate', '--rate-card', EUR, '--timezone', 'UTC', '--currency', 'EUR', '--events', 'jp.jsonl'], { 'jp.jsonl': events });
+    const { status, out, err } = await run(['rate', '--rate-card', EUR, '--timezone', 'UTC', '--currency', 'EUR', '--events', 'jp.jsonl'], { 'jp.jsonl': events });
     expect(status).toBe(1);
     expect(out).toEqual([]);
     expect(err).toEqual(['message jp-1: the EUR@2024-11-01 rate card has no market "Rest of Asia Pacific"']);
   });
 
-  it('names a missing file, a card of another currency and a bad card line', () => {
-    expect(run(rate('nowhere.jsonl')).err).toEqual(['events nowhere.jsonl: no such file']);
-    expect(run(['rate', '--rate-card', EUR, '--timezone', 'UTC', '--currency', 'USD', '--events', CAMPAIGN]).err).toEqual([
+  it('names a missing file, a card of another currency and a bad card line', async () => {
+    expect((await run(rate('nowhere.jsonl'))).err).toEqual(['events nowhere.jsonl: no such file']);
+    expect((await run(['rate', '--rate-card', EUR, '--timezone', 'UTC', '--currency', 'USD', '--events', CAMPAIGN])).err).toEqual([
       `rate card ${EUR}: line 3: France is in EUR, the card in USD (one file per currency)`,
       `rate card ${EUR}: line 4: Germany is in EUR, the card in USD (one file per currency)`,
       `rate card ${EUR}: line 5: Spain is in EUR, the card in USD (one file per currency)`,
@@ -120,8 +120,15 @@ describe('npm run billing -- rate', () => {
 
 describe('npm run billing: arguments', () => {
   it.each([
-    [[], 'no command given (the command is rate)'],
-    [['report'], 'unknown command "report" (the command is rate)'],
+    [[], 'no command given (import-card, report or rate)'],
+    [['invoice'], 'unknown command "invoice" (import-card, report or rate)'],
+    [['report', '--account', '102290129340398', '--month', '2026-11', '--events', 'e'], '--events is not an option of report'],
+    [['report', '--account', 'acme', '--month', '2026-11'], '--account must be a WhatsApp Business Account id (digits), got "acme"'],
+    [['report', '--account', '102290129340398', '--month', '2026-13'], '--month must be a month, YYYY-MM, got "2026-13"'],
+    [['report', '--account', '102290129340398', '--month', '2026-11', '--by', 'market,colour'], '--by: cannot group by "colour": use market, category, pricingType, pricingModel, phoneNumberId, day, currency, reconciliation'],
+    [['report', '--account', '102290129340398', '--month', '2026-11', '--format', 'xlsx', '--table', 't'], '--format must be table, csv or json, got "xlsx"'],
+    [['report', '--account', '102290129340398', '--month', '2026-11'], '--table is required (or LEDGER_TABLE_NAME): the LedgerTableName output of the stack'],
+    [['import-card', '--table', 't'], "--file FILE is required (Meta's rate card CSV)"],
     [['rate', '--timezone', 'UTC'], "--rate-card FILE is required (Meta's rate card CSV for the currency)"],
     [['rate', '--rate-card', 'a.csv', '--timezone', 'Mars/Olympus', '--currency', 'EUR', '--events', 'e'], '--timezone: "Mars/Olympus" is not an IANA timezone (e.g. Europe/Paris)'],
     [['rate', '--rate-card', 'a.csv', '--timezone', 'UTC', '--currency', 'EURO', '--events', 'e'], '--currency must be an ISO 4217 code such as EUR, got "EURO"'],
@@ -130,21 +137,21 @@ describe('npm run billing: arguments', () => {
     [['rate', '--rate-card', 'a.csv', '--timezone', 'UTC', '--currency', 'EUR', '--events', 'e', '--service-allowance', 'lots'], '--service-allowance must be a whole number of messages, got "lots"'],
     [['rate', '--rate-card', 'a.csv', '--timezone', 'UTC', '--currency', 'EUR', '--events', 'e', '--markets', 'm.csv'], '--markets and --markets-effective-from go together'],
     [['rate', '--rate-crad', 'a.csv'], "Unknown option '--rate-crad'"],
-  ])('refuses %j: %s', (argv, problem) => {
+  ])('refuses %j: %s', async (argv, problem) => {
     expect(parseBillingArgs(argv)).toEqual({ ok: false, problem });
-    const { status, err } = run(argv);
+    const { status, err } = await run(argv);
     expect(status).toBe(2);
     expect(err).toEqual([problem, BILLING_USAGE]);
   });
 });
 
 describe('rating facts', () => {
-  it('keeps ids as given: emoji, RTL text and numbers above 2^53', () => {
+  it('keeps ids as given: emoji, RTL text and numbers above 2^53', async () => {
     const line = parseFactLine('{"at":"2026-11-02T09:00:00+01:00","direction":"outbound","id":"9007199254740993-🎉-שלום","to":"FR.13491208655302741918","type":"image"}');
     expect(line).toEqual({ ok: true, fact: { kind: 'outbound', at: Date.parse('2026-11-02T08:00:00Z'), id: '9007199254740993-🎉-שלום', to: 'FR.13491208655302741918', category: 'service' } });
   });
 
-  it('never throws, whatever the lines, and names a line for every problem', () => {
+  it('never throws, whatever the lines, and names a line for every problem', async () => {
     const anyLine = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 200 }),
       fc.json({ maxDepth: 4 }),
@@ -170,7 +177,7 @@ describe('rating facts', () => {
     );
   });
 
-  it('answers any events file with exit 0, 1 or 2 and never a stack trace', () => {
+  it('answers any events file with exit 0, 1 or 2 and never a stack trace', async () => {
     const line = fc.oneof(
       fc.constantFrom(
         '{"at":"2026-11-02T09:00:00Z","direction":"inbound","from":"+33612345678","type":"text","referral":{"source_type":"ad"}}',
@@ -181,9 +188,9 @@ describe('rating facts', () => {
       ),
       fc.string({ maxLength: 80 }),
     );
-    fc.assert(
-      fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
-        const { status, err } = run(rate('fuzz.jsonl'), { 'fuzz.jsonl': lines.join('\n') });
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 12 }), async (lines) => {
+        const { status, err } = await run(rate('fuzz.jsonl'), { 'fuzz.jsonl': lines.join('\n') });
         expect([0, 1, 2]).toContain(status);
         for (const message of err) expect(message).not.toMatch(/\n\s+at |Error:/);
       }),
