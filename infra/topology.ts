@@ -351,6 +351,7 @@ export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   'record-charges': {
     description: "Rates Meta's delivered and read statuses into the billing ledger, once per message",
     tables: { [STATE_TABLE.id]: 'read', [LEDGER_TABLE.id]: 'readWrite' },
+    publishesEvents: true,
     readsPayloads: true,
     timeoutSeconds: 30,
     settings: ['billing'],

@@ -69,6 +69,7 @@ export const DEFAULT_BILLING = Object.freeze({ currency: 'USD', timeZone: 'UTC' 
 
 export interface BillingConfig {
   readonly stateTableName: string;
+  readonly eventBusName: string;
   readonly payloadBucketName: string;
   readonly ledgerTableName: string;
   readonly billingFor: (businessAccountId: string) => AccountBilling;
@@ -94,17 +95,19 @@ export function billingResolver(settings: z.output<typeof BillingSettingsSchema>
 const BillingEnvSchema = z.object({
   [ENV.stateTableName]: requiredVar,
   [ENV.payloadBucketName]: requiredVar,
+  [ENV.eventBusName]: requiredVar,
   [ENV.ledgerTableName]: requiredVar,
   [BILLING_ENV.settings]: jsonVar(BillingSettingsSchema, {}),
   [SEND_ENV.messagingLimitPortfolios]: jsonVar(MessagingLimitPortfoliosSchema, {}),
 });
 
-/** record-charges: the state table (messages, windows), claim-checked events, the ledger and the billing settings. */
+/** record-charges: the state table (messages, windows), claim-checked events, the bus (budget alerts), the ledger and the billing settings. */
 export function loadBillingConfig(env: Env): BillingConfig {
   const values = parseEnv(BillingEnvSchema, env, 'record-charges');
   return Object.freeze({
     stateTableName: values[ENV.stateTableName],
     payloadBucketName: values[ENV.payloadBucketName],
+    eventBusName: values[ENV.eventBusName],
     ledgerTableName: values[ENV.ledgerTableName],
     billingFor: billingResolver(values[BILLING_ENV.settings], values[SEND_ENV.messagingLimitPortfolios]),
   });

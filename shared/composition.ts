@@ -202,7 +202,9 @@ export function trackHealthFromEnvironment(): { deps: TrackHealthDeps; payloads:
         timeoutMs: graphConfig.graphTimeoutMs,
         accessToken: () => secrets.get(graphConfig.accessToken),
       }),
-      publish: (events) => publisher.publish(events),
+      publish: async (events) => {
+        await publisher.publish(events);
+      },
       now: Date.now,
     },
     payloads,
@@ -272,6 +274,8 @@ export function recordChargesFromEnvironment(): { deps: RecordChargesDeps; paylo
   const client = dynamoDocumentClient();
   const cardStore = createRateCardStore({ client, tableName: config.ledgerTableName });
   const cards = createTtlCache<readonly RateCard[]>({ ttlMs: RATE_CARD_CACHE_TTL_MS, maxEntries: 20 });
+  const payloads = createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName });
+  const publisher = createEventPublisher({ client: eventBridgeClient(), eventBusName: config.eventBusName, payloadStore: payloads });
   return {
     deps: {
       messages: createMessageStore({ client, tableName: config.stateTableName }),
@@ -281,9 +285,12 @@ export function recordChargesFromEnvironment(): { deps: RecordChargesDeps; paylo
       // Meta's groupings as its pricing page lists them (shared/domain/billing/markets.ts), with their 2026 splits.
       marketMaps: SAMPLE_MARKET_MAPS,
       billingFor: config.billingFor,
+      publish: async (events) => {
+        await publisher.publish(events);
+      },
       now: Date.now,
     },
-    payloads: createS3PayloadStore({ client: s3Client(), bucket: config.payloadBucketName }),
+    payloads,
   };
 }
 

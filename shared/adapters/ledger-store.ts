@@ -52,6 +52,7 @@ export function createLedgerStore({ client, tableName }: LedgerStoreOptions): Le
       new UpdateCommand({
         TableName: tableName,
         Key: key,
+        ReturnValues: 'UPDATED_NEW',
         UpdateExpression: `ADD ${Object.keys(values).map((name, i) => `#n${i} :v${i}`).join(', ')}`,
         ExpressionAttributeNames: Object.fromEntries(Object.keys(values).map((name, i) => [`#n${i}`, name])),
         ExpressionAttributeValues: Object.fromEntries(Object.values(values).map((value, i) => [`:v${i}`, value])),
@@ -76,13 +77,14 @@ export function createLedgerStore({ client, tableName }: LedgerStoreOptions): Le
           }),
         ),
       );
-      if (!written) return false;
-      if (entry.pricingType === 'unrated') return true;
+      if (!written) return undefined;
+      if (entry.pricingType === 'unrated') return { monthAmountMicros: 0 };
       const month = entry.month;
       if (entry.counts.charged) await add({ pk: `COUNT#${entry.portfolioId}#${month}`, sk: `${entry.market}#${entry.pricingCategory}` }, { charged: 1 });
       if (entry.counts.serviceMessage) await add({ pk: `COUNT#NUMBER#${entry.phoneNumberId}#${month}`, sk: 'service' }, { service: 1 });
-      await add({ pk: `TOTAL#${entry.businessAccountId}#${month}`, sk: 'TOTAL' }, { amountMicros: entry.amountMicros, platformFeeMicros: entry.platformFeeMicros, messages: 1 });
-      return true;
+      const total = await add({ pk: `TOTAL#${entry.businessAccountId}#${month}`, sk: 'TOTAL' }, { amountMicros: entry.amountMicros, platformFeeMicros: entry.platformFeeMicros, messages: 1 });
+      const amount = total.Attributes?.['amountMicros'];
+      return { monthAmountMicros: typeof amount === 'number' ? amount : entry.amountMicros };
     },
 
     async find(messageKey) {

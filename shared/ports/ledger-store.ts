@@ -6,11 +6,11 @@ import type { RateCard } from '../domain/billing/rate-card.js';
  */
 export interface LedgerStore {
   /**
-   * Writes `entry` unless its message already has one (`false` then: a repeated or later status of a charged
+   * Writes `entry` unless its message already has one (`undefined` then: a repeated or later status of a charged
    * message), and on a write adds it to the month's counters (charged messages per portfolio, market and category;
-   * service messages per number; the account's month total).
+   * service messages per number; the account's month total, which it answers with).
    */
-  record(entry: LedgerEntry): Promise<boolean>;
+  record(entry: LedgerEntry): Promise<RecordedCharge | undefined>;
   /** The entry of a message, by Relais's message id or `wamid:<wamid>`. */
   find(messageKey: string): Promise<LedgerEntry | undefined>;
   /** Charged messages counted so far this month for a portfolio, market and category (volume tiers). */
@@ -19,6 +19,11 @@ export interface LedgerStore {
   serviceCount(phoneNumberId: string, month: string): Promise<number>;
   /** Every entry of an account's month, in day order, page by page (one Query of the month, never a scan). */
   entriesOfMonth(businessAccountId: string, month: string, onPage?: (read: { readonly entries: number; readonly pages: number }) => void): AsyncIterable<LedgerEntry>;
+}
+
+export interface RecordedCharge {
+  /** Meta's charges of the account's month once this one was added (0 for an unrated entry, which adds nothing). */
+  readonly monthAmountMicros: number;
 }
 
 /** Rate cards, versioned by currency and effective day: a card once imported is never changed. */

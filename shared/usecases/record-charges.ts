@@ -1,4 +1,8 @@
 import type { AccountBilling } from '../billing-config.js';
+import { buildEvent } from '../contracts/events/build-event.js';
+import { DetailType } from '../contracts/events/catalogue.js';
+import type { DomainEvent } from '../contracts/events/registry.js';
+import { budgetCrossings } from '../domain/billing/budget.js';
 import type { MessageStatusUpdated } from '../contracts/events/ingestion.js';
 import { reconcile, windowsFromMetaPricing, type LedgerEntry, type MetaPricing } from '../domain/billing/ledger.js';
 import { localDay } from '../domain/billing/calendar.js';
@@ -28,6 +32,9 @@ import type { MessageStore } from '../ports/message-store.js';
  *    platform fee and allowance. `authentication_international` is Meta's eligibility decision, so Meta's pricing
  *    category is taken for it.
  * 4. Compare with Meta's `pricing` (reconciliation flag) and write the entry.
+ * 5. When the account has a monthly budget, publish `BudgetThresholdReached` for the 80 % and 100 % the charge
+ *    crossed (the month total is added to atomically, so one charge crosses each; its event id is per account, month
+ *    and threshold). A crash between the write and the publish loses that alert: the total still shows the spend.
  *
  * The live ledger rates the per-message eras: conversation-based history (before 2025-07-01) is re-rated with the
  * what-if CLI, which keeps conversations. A message no card covers is recorded `unrated` (amount 0, the gap as its
@@ -42,8 +49,12 @@ export interface RecordChargesDeps {
   readonly rateCards: { readonly cards: (currency: string) => Promise<readonly RateCard[]> };
   readonly marketMaps: readonly MarketMap[];
   readonly billingFor: (businessAccountId: string) => AccountBilling;
+  readonly publish: (events: readonly DomainEvent[]) => Promise<void>;
   readonly now: () => number;
 }
+
+/** `metadata.producer` of the ledger's events. */
+export const BILLING_PRODUCER = 'relais.billing';
 
 export type RecordChargeResult =
   | { readonly outcome: 'recorded'; readonly entry: LedgerEntry }
@@ -158,6 +169,21 @@ export async function recordCharge(update: MessageStatusUpdated, deps: RecordCha
     recordedAt: deps.now(),
   };
   const written = await deps.ledger.record(entry);
-  if (!written) return { outcome: 'duplicate', messageKey };
+  if (written === undefined) return { outcome: 'duplicate', messageKey };
+  const budget = billing.monthlyBudgetMicros;
+  if (budget !== undefined && result.ok) {
+    const crossed = budgetCrossings(budget, written.monthAmountMicros - entry.amountMicros, written.monthAmountMicros);
+    if (crossed.length > 0) {
+      await deps.publish(
+        crossed.map((thresholdPercent) =>
+          buildEvent(
+            DetailType.BudgetThresholdReached,
+            { eventId: `BudgetThresholdReached:${businessAccountId}:${month}:${thresholdPercent}`, occurredAt: deliveredAt, producer: BILLING_PRODUCER, businessAccountId },
+            { businessAccountId, month, thresholdPercent, currency: billing.currency, budgetMicros: budget, spentMicros: written.monthAmountMicros, messageKey },
+          ),
+        ),
+      );
+    }
+  }
   return result.ok ? { outcome: 'recorded', entry } : { outcome: 'unrated', messageKey, problem: result.problem, entry };
 }

@@ -197,9 +197,8 @@ describe('RelaisStack with default configuration', () => {
         'track-health': { ...publisher, ...templatesGraph },
         'get-billing-report': { [ENV.ledgerTableName]: ref(stack.tables.table(LEDGER_TABLE)) },
         'record-charges': {
-          ...table,
+          ...publisher,
           [ENV.ledgerTableName]: ref(stack.tables.table(LEDGER_TABLE)),
-          [ENV.payloadBucketName]: ref(stack.payloads.bucket),
           BILLING_SETTINGS: '{}',
           [SEND_ENV.messagingLimitPortfolios]: '{}',
         },

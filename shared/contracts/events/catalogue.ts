@@ -57,6 +57,8 @@ export const DetailType = {
   AccountRestricted: 'AccountRestricted',
   AccountRestrictionLifted: 'AccountRestrictionLifted',
   MessagingLimitChanged: 'MessagingLimitChanged',
+  // Billing: an account's month of Meta charges against its budget.
+  BudgetThresholdReached: 'BudgetThresholdReached',
   // Input (any source, and Relais's schedule): read Meta's number listing of an account now.
   HealthRefreshRequested: 'HealthRefreshRequested',
 } as const;

@@ -37,6 +37,7 @@ import {
 } from './outbound/outcomes.js';
 import { SendRequestDataSchema } from './outbound/send-request.js';
 import { MessagingLimitApproachingSchema, MessagingLimitReachedSchema } from './limits.js';
+import { BudgetThresholdReachedSchema } from './billing.js';
 import { HEALTH_EVENT_SCHEMAS } from './health.js';
 import {
   TemplateApprovedSchema,
@@ -90,6 +91,7 @@ export const eventDataSchemas = {
   [DetailType.MessageDeferred]: MessageDeferredSchema,
   [DetailType.MessagingLimitApproaching]: MessagingLimitApproachingSchema,
   [DetailType.MessagingLimitReached]: MessagingLimitReachedSchema,
+  [DetailType.BudgetThresholdReached]: BudgetThresholdReachedSchema,
   ...HEALTH_EVENT_SCHEMAS,
 } as const satisfies Record<DetailType, z.ZodType>;
 

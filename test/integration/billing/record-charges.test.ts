@@ -14,6 +14,7 @@ import { createLedgerStore, createRateCardStore } from '#shared/adapters/ledger-
 import { createMessageStore } from '#shared/adapters/message-store.js';
 import { BillingSettingsSchema, billingResolver, type BillingSettingsInput } from '#shared/billing-config.js';
 import type { MessageStatusUpdated } from '#shared/contracts/events/ingestion.js';
+import type { DomainEvent } from '#shared/contracts/events/registry.js';
 import { SAMPLE_MARKET_MAPS } from '#shared/domain/billing/markets.js';
 import type { RateCard } from '#shared/domain/billing/rate-card.js';
 import type { MessageRecord } from '#shared/domain/sending/records.js';
@@ -32,6 +33,9 @@ const contacts = createContactStore({ client, tableName: stateTable });
 const ledger = createLedgerStore({ client, tableName: ledgerTable });
 const cards = createRateCardStore({ client, tableName: ledgerTable });
 afterAll(() => raw.destroy());
+
+/** Events the use case published, all tests together (each test's account is its own). */
+const published: DomainEvent[] = [];
 
 const USD_OCTOBER = readRateCardFile(resolve(import.meta.dirname, '../../../examples/billing/rate-card-usd-2026-10-01.sample.csv'));
 /** XTS is ISO 4217's code for testing: a card of its own, with volume tiers, shared with no other test. */
@@ -69,6 +73,7 @@ function world(settings: BillingSettingsInput = {}): World {
       rateCards: cards,
       marketMaps: SAMPLE_MARKET_MAPS,
       billingFor: billingResolver(BillingSettingsSchema.parse({ default: { currency: 'USD', timeZone: 'Europe/Paris' }, ...settings }), {}),
+      publish: async (events) => void published.push(...events),
       now: () => T + 60_000,
     },
   };
@@ -234,6 +239,23 @@ describe('recording charges from status webhooks', () => {
     await recordCharge(status(w, record, 'delivered', T + 5_000, { pricing: PMP_MARKETING }), w.deps);
     await messages.eraseContact(record.contactId!, T + 3_600_000);
     expect(await ledger.find(record.messageId)).toMatchObject({ contactId: record.contactId, amountMicros: 70_700, market: 'Spain' });
+  });
+});
+
+describe('budget alerts', () => {
+  it('publishes BudgetThresholdReached once at 80 % and once at 100 % of the monthly budget', async () => {
+    // Budget 0.2 USD: 0.0707 (35 %), 0.1414 (70 %), 0.2121 (106 %, crosses 80 and 100 at once), 0.2828.
+    const w = world({ default: { currency: 'USD', timeZone: 'Europe/Paris', monthlyBudget: '0.2' } });
+    for (let i = 0; i < 4; i++) {
+      const record = await message(w);
+      await recordCharge(status(w, record, 'delivered', T + i * 1_000, { pricing: PMP_MARKETING }), w.deps);
+      await recordCharge(status(w, record, 'read', T + i * 1_000 + 500), w.deps);
+    }
+    const alerts = published.filter((event) => event.detailType === 'BudgetThresholdReached' && (event.data as { businessAccountId: string }).businessAccountId === w.waba);
+    expect(alerts.map((event) => [event.metadata.eventId, event.data])).toEqual([
+      [`BudgetThresholdReached:${w.waba}:2026-11:80`, expect.objectContaining({ month: '2026-11', thresholdPercent: 80, currency: 'USD', budgetMicros: 200_000, spentMicros: 212_100 })],
+      [`BudgetThresholdReached:${w.waba}:2026-11:100`, expect.objectContaining({ thresholdPercent: 100, spentMicros: 212_100 })],
+    ]);
   });
 });
 

@@ -23,6 +23,7 @@ import { BillingSettingsSchema, billingResolver } from '#shared/billing-config.j
 import type { MessageStatusUpdated } from '#shared/contracts/events/ingestion.js';
 import { SAMPLE_MARKET_MAPS } from '#shared/domain/billing/markets.js';
 import { RelaisError } from '#shared/errors.js';
+import { detailSchemaFor, type DomainEvent } from '#shared/contracts/events/registry.js';
 import type { HttpEvent } from '#shared/middleware/http.js';
 import { recordCharge } from '#shared/usecases/record-charges.js';
 import { uniqueWaba } from '#test/support/contacts-harness.js';
@@ -51,7 +52,10 @@ const deps = {
   ledger,
   rateCards: cards,
   marketMaps: SAMPLE_MARKET_MAPS,
-  billingFor: billingResolver(BillingSettingsSchema.parse({ default: { currency: 'USD', timeZone: 'Pacific/Chatham' } }), {}),
+  billingFor: billingResolver(BillingSettingsSchema.parse({ default: { currency: 'USD', timeZone: 'Pacific/Chatham', monthlyBudget: '0.5' } }), {}),
+  publish: async (events: readonly DomainEvent[]) => {
+    for (const event of events) expect(detailSchemaFor(event.detailType).safeParse({ metadata: event.metadata, data: event.data }).success).toBe(true);
+  },
   now: () => Date.parse('2026-12-04T09:00:00Z'),
 };
 

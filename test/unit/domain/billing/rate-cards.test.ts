@@ -199,3 +199,17 @@ describe('markets', () => {
     });
   });
 });
+
+describe('budget crossings', () => {
+  it('reports each threshold to the one charge that reaches it, from below, in integer arithmetic', async () => {
+    const { budgetCrossings } = await import('#shared/domain/billing/budget.js');
+    expect(budgetCrossings(1_000_000, 0, 799_999)).toEqual([]);
+    expect(budgetCrossings(1_000_000, 799_999, 800_000)).toEqual([80]);
+    expect(budgetCrossings(1_000_000, 800_000, 900_000)).toEqual([]);
+    expect(budgetCrossings(1_000_000, 700_000, 1_000_000)).toEqual([80, 100]);
+    expect(budgetCrossings(10, 8, 10)).toEqual([100]);
+    expect(budgetCrossings(3, 2, 3)).toEqual([80, 100]);
+    expect(budgetCrossings(3, 2, 2)).toEqual([]);
+    expect(budgetCrossings(Number.MAX_SAFE_INTEGER, 0, Number.MAX_SAFE_INTEGER)).toEqual([80, 100]);
+  });
+});
