@@ -11,11 +11,14 @@ import { quietAwsSdkNodeSupportWarning } from '../local/aws-sdk-node-support.js'
 import { createLedgerStore, createRateCardStore } from '../../shared/adapters/ledger-store.js';
 import { ENV } from '../../shared/config.js';
 import { monthReport, parseDimensions, reportCsv, reportJson, type ReportDimension } from '../../shared/domain/billing/report.js';
+import { parsePricingAnalytics } from '../../shared/contracts/billing/pricing-analytics.js';
+import type { LedgerEntry } from '../../shared/domain/billing/ledger.js';
+import { describeDifference, reconcileMonth, type AnalyticsPoint } from '../../shared/domain/billing/reconcile-analytics.js';
 
 import { parseFactFile } from '../../shared/contracts/billing/rating-facts.js';
 import { timeZoneProblem } from '../../shared/domain/billing/calendar.js';
 import { SAMPLE_MARKET_MAPS, parseMarketMapCsv, type MarketMap } from '../../shared/domain/billing/markets.js';
-import { parseDecimalMicros, sumMicros } from '../../shared/domain/billing/money.js';
+import { formatMicros, parseDecimalMicros, sumMicros } from '../../shared/domain/billing/money.js';
 import type { Rating } from '../../shared/domain/billing/pricing.js';
 import { parseRateCardCsv, rateCardVersion, type RateCard } from '../../shared/domain/billing/rate-card.js';
 import { replay } from '../../shared/domain/billing/replay.js';
@@ -28,6 +31,7 @@ import { withVolumeTiers } from '../../shared/domain/billing/volume-tiers.js';
  *
  *   npm run billing -- import-card --file FILE [--effective-from YYYY-MM-DD] [--currency CUR] [--table T]
  *   npm run billing -- report --account WABA --month YYYY-MM [--by market,category] [--format table|csv|json] [--table T]
+ *   npm run billing -- reconcile --account WABA --month YYYY-MM --analytics FILE [--format table|json] [--table T]
  *
  *   npm run billing -- rate --rate-card FILE [--rate-card FILE…] [--effective-from YYYY-MM-DD] --timezone Europe/Paris
  *                           --currency EUR --events FILE [--volume-tiers FILE] [--markets FILE --markets-effective-from DAY]
@@ -42,7 +46,7 @@ import { withVolumeTiers } from '../../shared/domain/billing/volume-tiers.js';
  */
 
 export const BILLING_USAGE =
-  'usage: npm run billing -- import-card --file FILE [--effective-from YYYY-MM-DD] [--currency CUR] [--table T] | report --account WABA --month YYYY-MM [--by market,category] [--format table|csv|json] [--table T] | rate --rate-card FILE [--rate-card FILE…] [--effective-from YYYY-MM-DD] --timezone ZONE --currency CUR --events FILE [--volume-tiers FILE] [--markets FILE --markets-effective-from YYYY-MM-DD] [--platform-fee AMOUNT] [--service-allowance N]';
+  'usage: npm run billing -- import-card --file FILE [--effective-from YYYY-MM-DD] [--currency CUR] [--table T] | report --account WABA --month YYYY-MM [--by market,category] [--format table|csv|json] [--table T] | reconcile --account WABA --month YYYY-MM --analytics FILE [--format table|json] [--table T] | rate --rate-card FILE [--rate-card FILE…] [--effective-from YYYY-MM-DD] --timezone ZONE --currency CUR --events FILE [--volume-tiers FILE] [--markets FILE --markets-effective-from YYYY-MM-DD] [--platform-fee AMOUNT] [--service-allowance N]';
 
 const OPTIONS = {
   'rate-card': { type: 'string', multiple: true },
@@ -61,6 +65,7 @@ const OPTIONS = {
   month: { type: 'string' },
   by: { type: 'string' },
   format: { type: 'string' },
+  analytics: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -81,7 +86,16 @@ export interface ReportCommand {
   readonly table: string;
 }
 
-export type BillingCommand = RateCommand | ImportCardCommand | ReportCommand;
+export interface ReconcileCommand {
+  readonly command: 'reconcile';
+  readonly account: string;
+  readonly month: string;
+  readonly analytics: string;
+  readonly format: 'table' | 'json';
+  readonly table: string;
+}
+
+export type BillingCommand = RateCommand | ImportCardCommand | ReportCommand | ReconcileCommand;
 
 export interface RateCommand {
   readonly command: 'rate';
@@ -98,13 +112,14 @@ export interface RateCommand {
 
 export type ParsedBillingArgs = { readonly ok: true; readonly command: BillingCommand } | { readonly ok: false; readonly problem: string };
 
-const COMMANDS = 'import-card, report or rate';
+const COMMANDS = 'import-card, report, reconcile or rate';
 
 /** Which options each command takes: another command's option is refused by name. */
 const OPTIONS_OF: Readonly<Record<BillingCommand['command'], ReadonlySet<string>>> = {
   rate: new Set(['rate-card', 'effective-from', 'timezone', 'currency', 'events', 'volume-tiers', 'markets', 'markets-effective-from', 'platform-fee', 'service-allowance']),
   'import-card': new Set(['file', 'effective-from', 'currency', 'table']),
   report: new Set(['account', 'month', 'by', 'format', 'table']),
+  reconcile: new Set(['account', 'month', 'analytics', 'format', 'table']),
 };
 
 function tableOf(given: string | undefined, env: Readonly<Record<string, string | undefined>>): string | { problem: string } {
@@ -125,7 +140,7 @@ export function parseBillingArgs(argv: readonly string[], env: Readonly<Record<s
   }
   const [command, ...extra] = parsed.positionals;
   if (command === undefined) return { ok: false, problem: `no command given (${COMMANDS})` };
-  if (command !== 'rate' && command !== 'import-card' && command !== 'report') return { ok: false, problem: `unknown command "${command}" (${COMMANDS})` };
+  if (command !== 'rate' && command !== 'import-card' && command !== 'report' && command !== 'reconcile') return { ok: false, problem: `unknown command "${command}" (${COMMANDS})` };
   if (extra.length > 0) return { ok: false, problem: `unexpected argument "${extra[0]}"` };
   const v = parsed.values;
   const foreign = Object.keys(v).find((name) => name !== 'help' && !OPTIONS_OF[command].has(name));
@@ -140,6 +155,16 @@ export function parseBillingArgs(argv: readonly string[], env: Readonly<Record<s
       ok: true,
       command: { command, file: v.file, table, ...(v['effective-from'] !== undefined ? { effectiveFrom: v['effective-from'] } : {}), ...(v.currency !== undefined ? { currency: v.currency.toUpperCase() } : {}) },
     };
+  }
+  if (command === 'reconcile') {
+    if (v.account === undefined || !/^\d{1,32}$/.test(v.account)) return { ok: false, problem: `--account must be a WhatsApp Business Account id (digits)${v.account === undefined ? '' : `, got "${v.account}"`}` };
+    if (v.month === undefined || !/^\d{4}-(0[1-9]|1[0-2])$/.test(v.month)) return { ok: false, problem: `--month must be a month, YYYY-MM${v.month === undefined ? '' : `, got "${v.month}"`}` };
+    if (v.analytics === undefined) return { ok: false, problem: "--analytics FILE is required (Meta's pricing_analytics answer, JSON)" };
+    const format = v.format ?? 'table';
+    if (format !== 'table' && format !== 'json') return { ok: false, problem: `--format must be table or json, got "${format}"` };
+    const table = tableOf(v.table, env);
+    if (typeof table !== 'string') return { ok: false, problem: table.problem };
+    return { ok: true, command: { command, account: v.account, month: v.month, analytics: v.analytics, format, table } };
   }
   if (command === 'report') {
     if (v.account === undefined || !/^\d{1,32}$/.test(v.account)) return { ok: false, problem: `--account must be a WhatsApp Business Account id (digits)${v.account === undefined ? '' : `, got "${v.account}"`}` };
@@ -363,6 +388,42 @@ export async function runReport(command: ReportCommand, io: Io): Promise<number>
   return 0;
 }
 
+/**
+ * Runs `reconcile`: the account's month from the ledger against Meta's pricing_analytics file, by UTC day, market,
+ * category and type. Exit 0 when they agree, 3 when they differ (each difference on stdout), 2 a bad file.
+ */
+export async function runReconcile(command: ReconcileCommand, io: Io): Promise<number> {
+  let points: readonly AnalyticsPoint[];
+  try {
+    let json: unknown;
+    try {
+      json = JSON.parse(read(io, command.analytics, 'analytics'));
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      throw new InputError([`analytics ${command.analytics}: not JSON`]);
+    }
+    const parsed = parsePricingAnalytics(json);
+    if (!parsed.ok) throw new InputError(parsed.problems.slice(0, 20).map((problem) => `analytics ${command.analytics}: ${problem}`));
+    points = parsed.points;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    for (const line of error.lines) io.err(line);
+    return 2;
+  }
+  const entries: LedgerEntry[] = [];
+  await withDynamo(io, async (client) => {
+    for await (const entry of createLedgerStore({ client, tableName: command.table }).entriesOfMonth(command.account, command.month, ({ entries: n, pages }) => io.err(`read ${n} entries (${pages} page${pages === 1 ? '' : 's'})`))) entries.push(entry);
+  });
+  const result = reconcileMonth(entries, points, SAMPLE_MARKET_MAPS);
+  const totals = { relais: formatMicros(result.totals.relaisMicros), meta: formatMicros(result.totals.metaMicros), relaisMessages: result.totals.relaisMessages, metaMessages: result.totals.metaMessages };
+  if (command.format === 'json') io.out(JSON.stringify({ account: command.account, month: command.month, compared: result.compared, totals, differences: result.differences }));
+  else {
+    io.out(`${command.account} ${command.month}: Relais ${totals.relaisMessages} messages ${totals.relais}, Meta ${totals.metaMessages} messages ${totals.meta}; ${result.differences.length} of ${result.compared} day, market, category and type keys differ`);
+    for (const line of result.differences) io.out(describeDifference(line));
+  }
+  return result.differences.length === 0 ? 0 : 3;
+}
+
 /** The CLI: parses, runs, and resolves with the command's exit status. */
 export async function main(argv: readonly string[], io: Io, env: Readonly<Record<string, string | undefined>> = {}): Promise<number> {
   const parsed = parseBillingArgs(argv, env);
@@ -374,6 +435,7 @@ export async function main(argv: readonly string[], io: Io, env: Readonly<Record
   const command = parsed.command;
   if (command.command === 'import-card') return runImportCard(command, io);
   if (command.command === 'report') return runReport(command, io);
+  if (command.command === 'reconcile') return runReconcile(command, io);
   return runRate(command, io);
 }
 

@@ -30,7 +30,8 @@ export interface LedgerStoreOptions {
 
 const chargeKey = (messageKey: string) => ({ pk: `CHARGE#${messageKey}`, sk: 'CHARGE' });
 
-function toItem(entry: LedgerEntry): Record<string, unknown> {
+/** The item of an entry as the store writes it (keys included): also what bulk loaders (benchmarks) put. */
+export function ledgerItem(entry: LedgerEntry): Record<string, unknown> {
   return {
     ...chargeKey(entry.messageKey),
     gsi1pk: `ACCOUNT#${entry.businessAccountId}#${entry.month}`,
@@ -71,7 +72,7 @@ export function createLedgerStore({ client, tableName }: LedgerStoreOptions): Le
         client.send(
           new PutCommand({
             TableName: tableName,
-            Item: toItem(entry),
+            Item: ledgerItem(entry),
             ConditionExpression: 'attribute_not_exists(pk) OR (pricingType = :unrated AND :rated = :yes)',
             ExpressionAttributeValues: { ':unrated': 'unrated', ':rated': entry.pricingType === 'unrated' ? 'no' : 'yes', ':yes': 'yes' },
           }),

@@ -98,7 +98,8 @@ const SPLITS: ReadonlyArray<{ readonly effectiveFrom: string; readonly markets: 
   { effectiveFrom: '2026-07-01', markets: { HK: 'Hong Kong', HU: 'Hungary', PL: 'Poland', QA: 'Qatar', RO: 'Romania', SG: 'Singapore' } },
   {
     effectiveFrom: '2026-10-01',
-    markets: { BD: 'Bangladesh', IQ: 'Iraq', KW: 'Kuwait', MA: 'Morocco', NP: 'Nepal', OM: 'Oman', LK: 'Sri Lanka', UA: 'Ukraine' },
+    // Meta's pricing page lists nine (Kazakhstan among them, which some summaries leave out).
+    markets: { BD: 'Bangladesh', IQ: 'Iraq', KZ: 'Kazakhstan', KW: 'Kuwait', MA: 'Morocco', NP: 'Nepal', OM: 'Oman', LK: 'Sri Lanka', UA: 'Ukraine' },
   },
 ];
 

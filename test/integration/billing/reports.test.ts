@@ -159,4 +159,47 @@ describe('npm run billing', () => {
     expect(await main(['import-card', '--file', 'bad.csv', '--table', table, '--effective-from', '2027-01-01'], { ...bad.io, readFile: () => 'Market,Currency,Marketing,Utility\nFrance,EUR,lots,0.02' })).toBe(2);
     expect(bad.err).toEqual(['rate card bad.csv: line 2: France marketing rate "lots" must be a decimal amount such as 0.0456']);
   });
+
+  it("reconciles the month with Meta's pricing_analytics by UTC day, market, category and type, naming each difference", async () => {
+    const start = Date.parse('2026-11-02T00:00:00Z') / 1000;
+    const point = (country: string, category: string, type: string, volume: number, cost: number) => ({ start, end: start + 86_400, country, pricing_category: category, pricing_type: type, volume, cost, phone: NUMBER });
+    const analytics = {
+      pricing_analytics: {
+        data: [
+          {
+            data_points: [
+              point('ES', 'MARKETING', 'REGULAR', 2, 0.1414),
+              point('FR', 'MARKETING', 'REGULAR', 1, 0.1186),
+              point('FR', 'UTILITY', 'FREE_CUSTOMER_SERVICE', 1, 0),
+              point('SA', 'MARKETING', 'REGULAR', 1, 0.0455),
+            ],
+          },
+        ],
+      },
+      id: WABA,
+    };
+    const run = io();
+    const status = await main(['reconcile', '--account', WABA, '--month', '2026-11', '--analytics', 'analytics.json', '--table', table], { ...run.io, readFile: () => JSON.stringify(analytics) });
+    expect(status).toBe(3);
+    expect(run.out).toEqual([
+      `${WABA} 2026-11: Relais 5 messages 0.26, Meta 5 messages 0.3055; 2 of 5 day, market, category and type keys differ`,
+      '2026-11-02 Saudi Arabia marketing regular: Relais 0 messages 0, Meta 1 messages 0.0455',
+      '2026-11-02 Saudi Arabia marketing unrated: Relais 1 messages 0, Meta 0 messages 0',
+    ]);
+
+    const agreeing = { data: [{ data_points: analytics.pricing_analytics.data[0]!.data_points.slice(0, 3) }] };
+    const withoutSaudi = io();
+    // The unrated Saudi entry stays a difference: Meta's file has no such key.
+    expect(await main(['reconcile', '--account', WABA, '--month', '2026-11', '--analytics', 'a.json', '--format', 'json', '--table', table], { ...withoutSaudi.io, readFile: () => JSON.stringify(agreeing) })).toBe(3);
+    expect(JSON.parse(withoutSaudi.out[0]!)).toMatchObject({ compared: 4, differences: [expect.objectContaining({ market: 'Saudi Arabia', pricingType: 'unrated' })] });
+
+    const bad = io();
+    expect(await main(['reconcile', '--account', WABA, '--month', '2026-11', '--analytics', 'bad.json', '--table', table], { ...bad.io, readFile: () => '{"data":[{"data_points":[{"start":"yesterday","country":"France","volume":1.5}]}]}' })).toBe(2);
+    expect(bad.err).toEqual([
+      'analytics bad.json: data[0].data_points[0].start: must be epoch seconds',
+      'analytics bad.json: data[0].data_points[0].country: must be a country code such as FR',
+      'analytics bad.json: data[0].data_points[0].pricing_category: must be a category such as MARKETING',
+      'analytics bad.json: data[0].data_points[0].volume: must be a whole number of messages',
+    ]);
+  });
 });

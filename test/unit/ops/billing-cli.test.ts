@@ -120,8 +120,8 @@ describe('npm run billing -- rate', () => {
 
 describe('npm run billing: arguments', () => {
   it.each([
-    [[], 'no command given (import-card, report or rate)'],
-    [['invoice'], 'unknown command "invoice" (import-card, report or rate)'],
+    [[], 'no command given (import-card, report, reconcile or rate)'],
+    [['invoice'], 'unknown command "invoice" (import-card, report, reconcile or rate)'],
     [['report', '--account', '102290129340398', '--month', '2026-11', '--events', 'e'], '--events is not an option of report'],
     [['report', '--account', 'acme', '--month', '2026-11'], '--account must be a WhatsApp Business Account id (digits), got "acme"'],
     [['report', '--account', '102290129340398', '--month', '2026-13'], '--month must be a month, YYYY-MM, got "2026-13"'],

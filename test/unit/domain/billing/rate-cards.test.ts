@@ -155,8 +155,8 @@ describe('markets', () => {
     ['+14155552671', 'North America'],
     ['+16135550123', 'North America'],
     ['+18765551234', 'Rest of Latin America'],
-    // Kazakhstan has no row of its own in the sample mapping: rated by its calling code, +7, as Meta rates.
-    ['+77015551234', 'Russia'],
+    // Kazakhstan has its own market since 2026-10-01 (before, no row: rated by its calling code, +7).
+    ['+77015551234', 'Kazakhstan'],
     ['+447911123456', 'United Kingdom'],
     ['+447700900123', 'United Kingdom'],
     ['+15555550100', 'North America'],
@@ -185,6 +185,7 @@ describe('markets', () => {
     expect(marketOf('+380501234567', '2026-09-30', SAMPLE_MARKET_MAPS)).toBe('Rest of Central & Eastern Europe');
     expect(marketOf('+380501234567', '2026-10-01', SAMPLE_MARKET_MAPS)).toBe('Ukraine');
     expect(marketOf('+48512345678', '2026-10-01', SAMPLE_MARKET_MAPS)).toBe('Poland');
+    expect(marketOf('+77015551234', '2026-09-30', SAMPLE_MARKET_MAPS)).toBe('Russia');
   });
 
   it('imports a country-to-market file by column names, naming bad lines', () => {
