@@ -122,6 +122,13 @@ const OPTIONS_OF: Readonly<Record<BillingCommand['command'], ReadonlySet<string>
   reconcile: new Set(['account', 'month', 'analytics', 'format', 'table']),
 };
 
+/** `--account` and `--month` of report and reconcile, or the problem with them. */
+function accountMonth(account: string | undefined, month: string | undefined): { account: string; month: string } | string {
+  if (account === undefined || !/^\d{1,32}$/.test(account)) return `--account must be a WhatsApp Business Account id (digits)${account === undefined ? '' : `, got "${account}"`}`;
+  if (month === undefined || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) return `--month must be a month, YYYY-MM${month === undefined ? '' : `, got "${month}"`}`;
+  return { account, month };
+}
+
 function tableOf(given: string | undefined, env: Readonly<Record<string, string | undefined>>): string | { problem: string } {
   const table = given ?? env[ENV.ledgerTableName];
   if (table === undefined || table === '') return { problem: `--table is required (or ${ENV.ledgerTableName}): the LedgerTableName output of the stack` };
@@ -157,25 +164,25 @@ export function parseBillingArgs(argv: readonly string[], env: Readonly<Record<s
     };
   }
   if (command === 'reconcile') {
-    if (v.account === undefined || !/^\d{1,32}$/.test(v.account)) return { ok: false, problem: `--account must be a WhatsApp Business Account id (digits)${v.account === undefined ? '' : `, got "${v.account}"`}` };
-    if (v.month === undefined || !/^\d{4}-(0[1-9]|1[0-2])$/.test(v.month)) return { ok: false, problem: `--month must be a month, YYYY-MM${v.month === undefined ? '' : `, got "${v.month}"`}` };
+    const period = accountMonth(v.account, v.month);
+    if (typeof period === 'string') return { ok: false, problem: period };
     if (v.analytics === undefined) return { ok: false, problem: "--analytics FILE is required (Meta's pricing_analytics answer, JSON)" };
     const format = v.format ?? 'table';
     if (format !== 'table' && format !== 'json') return { ok: false, problem: `--format must be table or json, got "${format}"` };
     const table = tableOf(v.table, env);
     if (typeof table !== 'string') return { ok: false, problem: table.problem };
-    return { ok: true, command: { command, account: v.account, month: v.month, analytics: v.analytics, format, table } };
+    return { ok: true, command: { command, ...period, analytics: v.analytics, format, table } };
   }
   if (command === 'report') {
-    if (v.account === undefined || !/^\d{1,32}$/.test(v.account)) return { ok: false, problem: `--account must be a WhatsApp Business Account id (digits)${v.account === undefined ? '' : `, got "${v.account}"`}` };
-    if (v.month === undefined || !/^\d{4}-(0[1-9]|1[0-2])$/.test(v.month)) return { ok: false, problem: `--month must be a month, YYYY-MM${v.month === undefined ? '' : `, got "${v.month}"`}` };
+    const period = accountMonth(v.account, v.month);
+    if (typeof period === 'string') return { ok: false, problem: period };
     const by = parseDimensions(v.by);
     if (!by.ok) return { ok: false, problem: `--by: ${by.problem}` };
     const format = v.format ?? 'table';
     if (format !== 'table' && format !== 'csv' && format !== 'json') return { ok: false, problem: `--format must be table, csv or json, got "${format}"` };
     const table = tableOf(v.table, env);
     if (typeof table !== 'string') return { ok: false, problem: table.problem };
-    return { ok: true, command: { command, account: v.account, month: v.month, by: by.dimensions, format, table } };
+    return { ok: true, command: { command, ...period, by: by.dimensions, format, table } };
   }
   const cards = v['rate-card'] ?? [];
   if (cards.length === 0) return { ok: false, problem: '--rate-card FILE is required (Meta\'s rate card CSV for the currency)' };
