@@ -13,14 +13,15 @@ import { conditionHeld } from './dynamo-conditions.js';
  * | charge of a message          | `CHARGE#<messageKey>`                | `CHARGE`              | `ACCOUNT#<waba>#<yyyy-mm>` / `<day>#<messageKey>` |
  * | charged messages this month  | `COUNT#<portfolioId>#<yyyy-mm>`      | `<market>#<category>` |                                                   |
  * | service messages this month  | `COUNT#NUMBER#<phoneNumberId>#<yyyy-mm>` | `service`         |                                                   |
- * | an account's month total     | `TOTAL#<waba>#<yyyy-mm>`             | `TOTAL`               |                                                   |
+ * | an account's month total     | `TOTAL#<yyyy-mm>`                    | `<waba>`              |                                                   |
  * | rate card                    | `RATECARD#<currency>`                | `<effectiveFrom>`     |                                                   |
  *
  * A charge is put once (`attribute_not_exists(pk)`), keyed by message so a `read` after a `delivered` (or before it)
  * never adds a second; an `unrated` entry (no card covered it) is the one that a rated entry may replace, and it adds
  * to no counter. Counters are added to after the put, with plain `ADD`s: a crash between the two leaves a count
  * one short (a volume tier starts a message late), never a charge twice. Reports read entries, not counters.
- * Amounts are whole numbers of micros; `metaPricing` is stored as received.
+ * Amounts are whole numbers of micros; `metaPricing` is stored as received. The month totals share one partition per
+ * month, so the accounts that were charged in a month are one Query (what a monthly export walks).
  */
 
 export interface LedgerStoreOptions {
@@ -83,7 +84,7 @@ export function createLedgerStore({ client, tableName }: LedgerStoreOptions): Le
       const month = entry.month;
       if (entry.counts.charged) await add({ pk: `COUNT#${entry.portfolioId}#${month}`, sk: `${entry.market}#${entry.pricingCategory}` }, { charged: 1 });
       if (entry.counts.serviceMessage) await add({ pk: `COUNT#NUMBER#${entry.phoneNumberId}#${month}`, sk: 'service' }, { service: 1 });
-      const total = await add({ pk: `TOTAL#${entry.businessAccountId}#${month}`, sk: 'TOTAL' }, { amountMicros: entry.amountMicros, platformFeeMicros: entry.platformFeeMicros, messages: 1 });
+      const total = await add({ pk: `TOTAL#${month}`, sk: entry.businessAccountId }, { amountMicros: entry.amountMicros, platformFeeMicros: entry.platformFeeMicros, messages: 1 });
       const amount = total.Attributes?.['amountMicros'];
       return { monthAmountMicros: typeof amount === 'number' ? amount : entry.amountMicros };
     },
