@@ -31,6 +31,8 @@ export const SETTING_VARIABLES = {
   messagingLimits: [SEND_ENV.messagingLimitTier, SEND_ENV.messagingLimitPortfolios, SEND_ENV.maxRestrictionHoldMs, SEND_ENV.healthCacheTtlMs],
   /** Each account's billing currency, timezone, fee and budget; portfolios (volume tiers count per portfolio, as the limit does). */
   billing: [BILLING_ENV.settings, SEND_ENV.messagingLimitPortfolios],
+  /** Where the ledger's export goes (the export bucket of infra/constructs/ledger-export.ts). */
+  ledgerExport: [BILLING_ENV.exportBucket],
 } as const satisfies Record<NonNullable<HandlerNeeds['settings']>[number], readonly string[]>;
 
 export type SettingGroup = keyof typeof SETTING_VARIABLES;

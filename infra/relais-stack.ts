@@ -13,6 +13,7 @@ import { OperationsAlerts } from './constructs/operations-alerts.js';
 import { StandingAlarms } from './constructs/standing-alarms.js';
 import { TEMPLATE_SYNC_HANDLER, TemplateSync } from './constructs/template-sync.js';
 import { HealthRefreshSchedule } from './constructs/health-refresh.js';
+import { LEDGER_EXPORT_HANDLER, LedgerExport } from './constructs/ledger-export.js';
 import { handlerEnvironment, type DeploymentResources } from './handler-environment.js';
 import { CONSUMERS, ENV, EVENT_RULES, HANDLERS, HEALTH_ACTIVITY, ROUTES, TABLES, type HandlerNeeds } from './topology.js';
 import { ConfigError, loadContactActivityConfig } from '../shared/config.js';
@@ -326,6 +327,7 @@ export class RelaisStack extends Stack {
   readonly templateSync: TemplateSync;
   readonly healthRefresh: HealthRefreshSchedule;
   readonly standing: StandingAlarms;
+  readonly ledgerExport: LedgerExport;
 
   constructor(scope: Construct, id: string, props: RelaisStackProps = {}) {
     const { config: givenConfig, ...stackProps } = props;
@@ -379,8 +381,21 @@ export class RelaisStack extends Stack {
       deadLetterQueue: healthQueues.dlq,
     });
 
+    const exportNeeds = HANDLERS[LEDGER_EXPORT_HANDLER];
+    if (exportNeeds === undefined) throw new Error(`RelaisStack: handler "${LEDGER_EXPORT_HANDLER}" has no entry in HANDLERS (infra/topology.ts)`);
+    this.ledgerExport = new LedgerExport(this, 'LedgerExport', {
+      needs: exportNeeds,
+      accessLogsBucket: this.payloads.accessLogsBucket,
+      functionDefaults: { logLevel: config.logLevel, logRetention },
+    });
+
     // What each handler may touch comes from HANDLERS in infra/topology.ts, applied the same way to all.
-    for (const [handlerName, fn] of [...this.ingress.functions, ...this.consumers.functions, [TEMPLATE_SYNC_HANDLER, this.templateSync.function] as const]) {
+    for (const [handlerName, fn] of [
+      ...this.ingress.functions,
+      ...this.consumers.functions,
+      [TEMPLATE_SYNC_HANDLER, this.templateSync.function] as const,
+      [LEDGER_EXPORT_HANDLER, this.ledgerExport.function] as const,
+    ]) {
       this.grantNeeds(fn, handlerName, HANDLERS[handlerName]);
     }
 
@@ -398,6 +413,8 @@ export class RelaisStack extends Stack {
     });
     new CfnOutput(this, 'AlertsTopicArn', { description: 'Subscribe on-call here: DLQ, template sync and standing alarms notify this topic', value: this.alerts.topic.topicArn });
     new CfnOutput(this, 'StandingEventsLogGroup', { description: 'The events that set a standing alarm off', value: this.standing.logGroup.logGroupName });
+    new CfnOutput(this, 'LedgerExportBucket', { description: 'The billing ledger exported for Athena (JSON lines by month)', value: this.ledgerExport.bucket.bucketName });
+    new CfnOutput(this, 'LedgerGlueDatabase', { description: 'Glue database of the ledger table (Athena: SELECT … FROM "<database>".ledger)', value: this.ledgerExport.database.ref });
     new CfnOutput(this, 'EventBusName', { description: 'Relais EventBridge bus', value: this.events.bus.eventBusName });
     new CfnOutput(this, 'EventBusArn', { description: 'Relais EventBridge bus ARN', value: this.events.bus.eventBusArn });
     new CfnOutput(this, 'PayloadBucketName', { description: 'Claim-check payload bucket', value: this.payloads.bucket.bucketName });
@@ -435,6 +452,7 @@ export class RelaisStack extends Stack {
         [SEND_ENV.messagingLimitTier]: config.messagingLimitTier,
         [SEND_ENV.messagingLimitPortfolios]: JSON.stringify(config.messagingLimitPortfolios),
         [BILLING_ENV.settings]: JSON.stringify(config.billing),
+        [BILLING_ENV.exportBucket]: this.ledgerExport.bucket.bucketName,
         [SEND_ENV.maxRestrictionHoldMs]: String(config.maxRestrictionHoldMs),
         [SEND_ENV.healthCacheTtlMs]: String(config.healthCacheTtlMs),
       },

@@ -324,7 +324,7 @@ export interface HandlerNeeds {
   /** Consumers whose DLQ this handler moves messages to itself (it gets their `dlqUrlEnvVar`). */
   readonly deadLettersTo?: readonly string[];
   /** Deployment settings passed as environment: Graph API target, send policy, contact settings. */
-  readonly settings?: ReadonlyArray<'graphApi' | 'graphEndpoint' | 'sendPolicy' | 'consentPolicy' | 'contactSettings' | 'messagingLimits' | 'billing'>;
+  readonly settings?: ReadonlyArray<'graphApi' | 'graphEndpoint' | 'sendPolicy' | 'consentPolicy' | 'contactSettings' | 'messagingLimits' | 'billing' | 'ledgerExport'>;
 }
 
 const PUBLISHER = { publishesEvents: true, tables: { [STATE_TABLE.id]: 'readWrite' } } as const;
@@ -348,6 +348,13 @@ export const HANDLERS: Readonly<Record<string, HandlerNeeds>> = {
   'track-template-changes': { description: "Keeps the template registry in step with Meta's template webhooks", ...PUBLISHER, readsPayloads: true, timeoutSeconds: 30 },
   // Each quality webhook reads Meta's number listing (GRAPH_API_TIMEOUT_MS, 10 s by default, per page).
   'get-billing-report': { description: "Reads an account's month from the billing ledger, grouped (GET /accounts/{id}/billing)", tables: { [LEDGER_TABLE.id]: 'read' }, timeoutSeconds: 29, memorySize: 512 },
+  'export-ledger': {
+    description: "Exports the billing ledger's months to S3 as JSON lines for Athena (daily, or { month } on demand)",
+    tables: { [LEDGER_TABLE.id]: 'read' },
+    memorySize: 1024,
+    timeoutSeconds: 900,
+    settings: ['ledgerExport'],
+  },
   'record-charges': {
     description: "Rates Meta's delivered and read statuses into the billing ledger, once per message",
     tables: { [STATE_TABLE.id]: 'read', [LEDGER_TABLE.id]: 'readWrite' },

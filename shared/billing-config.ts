@@ -13,7 +13,11 @@ import { MessagingLimitPortfoliosSchema, SEND_ENV } from './sending-config.js';
  * limit's (`MESSAGING_LIMIT_PORTFOLIOS`): Meta aggregates both per business portfolio.
  */
 
-export const BILLING_ENV = { settings: 'BILLING_SETTINGS' } as const;
+export const BILLING_ENV = {
+  settings: 'BILLING_SETTINGS',
+  /** The bucket the ledger's monthly export goes to (export-ledger). */
+  exportBucket: 'LEDGER_EXPORT_BUCKET',
+} as const;
 
 const amount = (what: string) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -111,4 +115,10 @@ export function loadBillingConfig(env: Env): BillingConfig {
     ledgerTableName: values[ENV.ledgerTableName],
     billingFor: billingResolver(values[BILLING_ENV.settings], values[SEND_ENV.messagingLimitPortfolios]),
   });
+}
+
+/** export-ledger: the ledger table it reads and the bucket it writes. */
+export function loadLedgerExportConfig(env: Env): { readonly ledgerTableName: string; readonly exportBucket: string } {
+  const values = parseEnv(z.object({ [ENV.ledgerTableName]: requiredVar, [BILLING_ENV.exportBucket]: requiredVar }), env, 'export-ledger');
+  return Object.freeze({ ledgerTableName: values[ENV.ledgerTableName], exportBucket: values[BILLING_ENV.exportBucket] });
 }

@@ -18,7 +18,7 @@ import { conditionHeld } from './dynamo-conditions.js';
  *
  * A charge is put once (`attribute_not_exists(pk)`), keyed by message so a `read` after a `delivered` (or before it)
  * never adds a second; an `unrated` entry (no card covered it) is the one that a rated entry may replace, and it adds
- * to no counter. Counters are added to after the put, with plain `ADD`s: a crash between the two leaves a count
+ * to no counter (it only lists its account in the month's totals). Counters are added to after the put, with plain `ADD`s: a crash between the two leaves a count
  * one short (a volume tier starts a message late), never a charge twice. Reports read entries, not counters.
  * Amounts are whole numbers of micros; `metaPricing` is stored as received. The month totals share one partition per
  * month, so the accounts that were charged in a month are one Query (what a monthly export walks).
@@ -80,7 +80,18 @@ export function createLedgerStore({ client, tableName }: LedgerStoreOptions): Le
         ),
       );
       if (!written) return undefined;
-      if (entry.pricingType === 'unrated') return { monthAmountMicros: 0 };
+      if (entry.pricingType === 'unrated') {
+        // No amount to add, but the account is listed for the month (the export walks the month's totals).
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: `TOTAL#${entry.month}`, sk: entry.businessAccountId },
+            UpdateExpression: 'SET listedAt = if_not_exists(listedAt, :at)',
+            ExpressionAttributeValues: { ':at': entry.recordedAt },
+          }),
+        );
+        return { monthAmountMicros: 0 };
+      }
       const month = entry.month;
       if (entry.counts.charged) await add({ pk: `COUNT#${entry.portfolioId}#${month}`, sk: `${entry.market}#${entry.pricingCategory}` }, { charged: 1 });
       if (entry.counts.serviceMessage) await add({ pk: `COUNT#NUMBER#${entry.phoneNumberId}#${month}`, sk: 'service' }, { service: 1 });
@@ -96,6 +107,25 @@ export function createLedgerStore({ client, tableName }: LedgerStoreOptions): Le
 
     chargedCount: (portfolioId, month, market, category) => countAt({ pk: `COUNT#${portfolioId}#${month}`, sk: `${market}#${category}` }, 'charged'),
     serviceCount: (phoneNumberId, month) => countAt({ pk: `COUNT#NUMBER#${phoneNumberId}#${month}`, sk: 'service' }, 'service'),
+
+    async accountsOfMonth(month) {
+      const accounts: string[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `TOTAL#${month}` },
+            ProjectionExpression: 'sk',
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        );
+        for (const item of page.Items ?? []) accounts.push(String(item['sk']));
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined);
+      return accounts;
+    },
 
     async *entriesOfMonth(businessAccountId, month, onPage) {
       let start: Record<string, unknown> | undefined;

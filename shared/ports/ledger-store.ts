@@ -19,6 +19,13 @@ export interface LedgerStore {
   serviceCount(phoneNumberId: string, month: string): Promise<number>;
   /** Every entry of an account's month, in day order, page by page (one Query of the month, never a scan). */
   entriesOfMonth(businessAccountId: string, month: string, onPage?: (read: { readonly entries: number; readonly pages: number }) => void): AsyncIterable<LedgerEntry>;
+  /** The accounts charged in a month (their month totals: one Query). */
+  accountsOfMonth(month: string): Promise<string[]>;
+}
+
+/** Where the ledger's export goes (S3): one object per key, replaced whole on a second export. */
+export interface ExportSink {
+  put(key: string, body: string): Promise<void>;
 }
 
 export interface RecordedCharge {

@@ -74,7 +74,7 @@ describe('synth-time validation (cdk-nag AWS Solutions checks and CloudFormation
     expect(byRule(/^AwsSolutions-APIG4$/)).toEqual(ROUTES.filter((r) => r.auth === 'none').map((r) => `Relais/Ingress/Api/${r.method}--webhook`).sort());
     expect(byRule(/^AwsSolutions-SMG4$/)).toEqual(['Relais/WhatsAppSecrets/AccessToken', 'Relais/WhatsAppSecrets/AppSecret', 'Relais/WhatsAppSecrets/VerifyToken']);
     // Wildcards: only on function roles, each naming the one resource or action pattern it accepts.
-    for (const path of byRule(/^AwsSolutions-IAM5/)) expect(path).toMatch(/^Relais\/(Ingress|Consumers|TemplateSync)\/[A-Za-z]+\/Role$/);
+    for (const path of byRule(/^AwsSolutions-IAM5/)) expect(path).toMatch(/^Relais\/(Ingress|Consumers|TemplateSync|LedgerExport)\/[A-Za-z]+\/Role$/);
     for (const ack of acks.filter((a) => a.rule.startsWith('AwsSolutions-IAM5'))) expect(ack.rule).toMatch(/^AwsSolutions-IAM5\[(Resource|Action)::.+\]$/);
     // A queue without a DLQ: only the template sync's failure queue, which is the DLQ of its schedule and function.
     expect(byRule(/^AwsSolutions-SQS3$/)).toEqual(['Relais/TemplateSync/Failures']);

@@ -12,7 +12,8 @@ import { DetailType } from '#shared/contracts/events/catalogue.js';
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
 import { loadLedgerReadConfig, loadMessagingLimitReadConfig, loadStateReadConfig } from '#shared/read-api-config.js';
 import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
-import { loadBillingConfig } from '#shared/billing-config.js';
+import { loadBillingConfig, loadLedgerExportConfig } from '#shared/billing-config.js';
+import { LEDGER_EXPORT_HANDLER } from '#infra/constructs/ledger-export.js';
 
 /** The feature flags `cdk synth` applies (cdk.json), so the template under test is the one that deploys. */
 const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
@@ -48,7 +49,10 @@ const WEBHOOK_HANDLERS = ['verify-webhook', 'receive-webhook'];
 
 /** Every handler the stack deploys, whether an HTTP route or a queue serves it. */
 function functionOf(stack: RelaisStack, name: string): AppFunction {
-  const fn = stack.ingress.functions.get(name) ?? stack.consumers.functions.get(name) ?? (name === TEMPLATE_SYNC_HANDLER ? stack.templateSync.function : undefined);
+  const fn =
+    stack.ingress.functions.get(name) ??
+    stack.consumers.functions.get(name) ??
+    (name === TEMPLATE_SYNC_HANDLER ? stack.templateSync.function : name === LEDGER_EXPORT_HANDLER ? stack.ledgerExport.function : undefined);
   if (fn === undefined) throw new Error(`no function for handler ${name}`);
   return fn;
 }
@@ -118,8 +122,8 @@ describe('RelaisStack with default configuration', () => {
 
   describe('Lambda functions', () => {
     it('creates one function per distinct handler across routes and consumers, for every HANDLERS entry', () => {
-      const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler), TEMPLATE_SYNC_HANDLER]);
-      expect(handlers.size).toBe(24);
+      const handlers = new Set([...ROUTES.map((r) => r.handler), ...CONSUMERS.map((c) => c.handler), TEMPLATE_SYNC_HANDLER, LEDGER_EXPORT_HANDLER]);
+      expect(handlers.size).toBe(25);
       template.resourceCountIs('AWS::Lambda::Function', handlers.size);
       expect([...handlers].sort()).toEqual([...HANDLER_NAMES].sort());
       expect([...stack.ingress.functions.keys()].filter((name) => stack.consumers.functions.has(name))).toEqual([]);
@@ -196,6 +200,7 @@ describe('RelaisStack with default configuration', () => {
         'track-template-changes': publisher,
         'track-health': { ...publisher, ...templatesGraph },
         'get-billing-report': { [ENV.ledgerTableName]: ref(stack.tables.table(LEDGER_TABLE)) },
+        'export-ledger': { [ENV.ledgerTableName]: ref(stack.tables.table(LEDGER_TABLE)), LEDGER_EXPORT_BUCKET: ref(stack.ledgerExport.bucket) },
         'record-charges': {
           ...publisher,
           [ENV.ledgerTableName]: ref(stack.tables.table(LEDGER_TABLE)),
@@ -244,6 +249,7 @@ describe('RelaisStack with default configuration', () => {
       'track-health': loadHealthActivityConfig,
       'record-charges': loadBillingConfig,
       'get-billing-report': loadLedgerReadConfig,
+      'export-ledger': loadLedgerExportConfig,
       'get-message': loadStateReadConfig,
       'get-number-health': loadStateReadConfig,
       'get-messaging-limit': loadMessagingLimitReadConfig,
@@ -313,14 +319,24 @@ describe('RelaisStack with default configuration', () => {
     });
 
     it.each(HANDLER_NAMES)('lets %s put payloads if it publishes and get them if it reads claim checks, on the payload objects only', (name) => {
-      const s3 = statementsOf(template, functionOf(stack, name)).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+      const payloadObjects = JSON.stringify({ 'Fn::Join': ['', [arnOf(stack.payloads.bucket), '/*']] });
+      const s3 = statementsOf(template, functionOf(stack, name)).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')) && resourcesOf(s).some((r) => JSON.stringify(r) === payloadObjects));
       const actions = s3.flatMap(actionsOf);
       expect(actions.includes('s3:PutObject')).toBe(HANDLERS[name]!.publishesEvents === true);
       expect(actions.includes('s3:GetObject')).toBe(HANDLERS[name]!.readsPayloads === true);
       expect(actions.filter((a) => /List|Delete|GetBucket|GetObject\*/.test(a))).toEqual([]);
-      for (const statement of s3) {
-        expect(resourcesOf(statement)).toEqual([{ 'Fn::Join': ['', [arnOf(stack.payloads.bucket), '/*']] }]);
+      for (const statement of s3) expect(resourcesOf(statement).map((r) => JSON.stringify(r))).toEqual([payloadObjects]);
+    });
+
+    it.each(HANDLER_NAMES)('lets %s write to the ledger export only if it is the export, and read nothing there', (name) => {
+      const exportObjects = JSON.stringify({ 'Fn::Join': ['', [arnOf(stack.ledgerExport.bucket), '/*']] });
+      const onExport = statementsOf(template, functionOf(stack, name)).filter((s) => resourcesOf(s).some((r) => JSON.stringify(r).includes(logicalId(stack.ledgerExport.bucket))));
+      if (name !== LEDGER_EXPORT_HANDLER) {
+        expect(onExport).toEqual([]);
+        return;
       }
+      expect(onExport.flatMap(resourcesOf).map((r) => JSON.stringify(r))).toEqual([exportObjects]);
+      expect(onExport.flatMap(actionsOf).filter((a) => /Get|List|Delete/.test(a))).toEqual([]);
     });
 
     it('lets each secret be read by the handlers that need it: the verify token by verify-webhook, the app secret by receive-webhook, the access token by send-message, the health consumer, the template create and delete routes and the template sync', () => {
@@ -461,8 +477,10 @@ describe('RelaisStack with default configuration', () => {
     const ruleProps = (id: string) => template.findResources('AWS::Events::Rule')[logicalId(stack.events.node.findChild(id) as never)]?.['Properties'];
 
     it('creates one rule per topology entry and one per standing alert on the Relais bus', () => {
-      template.resourceCountIs('AWS::Events::Rule', EVENT_RULES.length + STANDING_ALERTS.length);
-      template.allResourcesProperties('AWS::Events::Rule', { EventBusName: ref(stack.events.bus), State: 'ENABLED' });
+      // The ledger export's daily schedule runs on the default bus (schedules only run there).
+      const onBus = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => (r as { Properties: { ScheduleExpression?: string } }).Properties.ScheduleExpression === undefined);
+      expect(onBus).toHaveLength(EVENT_RULES.length + STANDING_ALERTS.length);
+      for (const rule of onBus) expect((rule as { Properties: unknown }).Properties).toMatchObject({ EventBusName: ref(stack.events.bus), State: 'ENABLED' });
     });
 
     it.each(EVENT_RULES)('matches $id with its pattern, spelt as EventBridge reads it', (rule) => {
@@ -679,7 +697,13 @@ describe('RelaisStack configured through CDK context', () => {
     const { template } = synth({ logRetentionDays: '90', archiveRetentionDays: 7, payloadRetentionDays: 30, logLevel: 'DEBUG' });
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 7 });
-    template.allResourcesProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30 })] } });
+    // The payloads and their access logs expire; the ledger export is finance's record and keeps current objects.
+    const buckets = template.findResources('AWS::S3::Bucket');
+    for (const [id, bucket] of Object.entries(buckets)) {
+      const rules = (bucket as { Properties: { LifecycleConfiguration: { Rules: Record<string, unknown>[] } } }).Properties.LifecycleConfiguration.Rules;
+      if (id.startsWith('LedgerExport')) expect(rules.every((rule) => rule['ExpirationInDays'] === undefined)).toBe(true);
+      else expect(rules).toEqual([expect.objectContaining({ ExpirationInDays: 30 })]);
+    }
     template.allResourcesProperties('AWS::Lambda::Function', {
       LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'DEBUG' }),
       Environment: { Variables: Match.objectLike({ LOG_LEVEL: 'DEBUG' }) },

@@ -11,7 +11,7 @@ import { loadContactActivityConfig, loadContactsApiConfig, loadContactsReadConfi
 import { SEND_ENV, loadRequestSendConfig, loadSenderConfig } from '#shared/sending-config.js';
 import { loadLedgerReadConfig, loadMessagingLimitReadConfig, loadStateReadConfig } from '#shared/read-api-config.js';
 import { loadHealthActivityConfig, loadTemplatesApiConfig, loadTemplatesReadConfig } from '#shared/templates-config.js';
-import { loadBillingConfig } from '#shared/billing-config.js';
+import { loadBillingConfig, loadLedgerExportConfig } from '#shared/billing-config.js';
 import { isStackVariable } from '#test/support/hermetic-env.js';
 
 /** The start-up loader each handler module calls (functions/*.ts, shared/composition.ts). */
@@ -32,6 +32,7 @@ const LOADERS: Record<string, (env: Readonly<Record<string, string | undefined>>
   'track-health': loadHealthActivityConfig,
   'record-charges': loadBillingConfig,
   'get-billing-report': loadLedgerReadConfig,
+  'export-ledger': loadLedgerExportConfig,
   'get-message': loadStateReadConfig,
   'get-number-health': loadStateReadConfig,
   'get-messaging-limit': loadMessagingLimitReadConfig,
@@ -56,6 +57,7 @@ const LOCAL: DeploymentResources = {
     [SEND_ENV.ratePerSecond]: '80',
     [SEND_ENV.templateCacheTtlMs]: '0',
     [SEND_ENV.maxAttempts]: '3',
+    LEDGER_EXPORT_BUCKET: 'relais-local-ledger-export',
   },
 };
 
