@@ -198,3 +198,46 @@ describe('rating facts', () => {
     );
   });
 });
+
+describe('npm run billing: any command line', () => {
+  it('is read or refused with a named problem, never a crash', () => {
+    const token = fc.oneof(
+      fc.constantFrom('rate', 'report', 'reconcile', 'import-card', '--account', '--month', '--by', '--format', '--table', '--file', '--analytics', '--rate-card', '--timezone', '--currency', '--events', '--platform-fee', '--service-allowance', '--effective-from', '--help', '--'),
+      fc.constantFrom('102290129340398', '2026-11', 'market,category', 'csv', 'Europe/Paris', 'EUR', '0.001', '-1', '2026-02-30', '🧾', 'שלום'),
+      fc.string({ maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 10 }), (argv) => {
+        const parsed = parseBillingArgs(argv, { LEDGER_TABLE_NAME: 'relais-ledger' });
+        if (!parsed.ok) expect(parsed.problem).toMatch(/\S/);
+      }),
+      { seed: 20261204, numRuns: 1000 },
+    );
+  });
+});
+
+describe("Meta's pricing_analytics file, fuzzed", () => {
+  it('is read or refused with named paths, never a crash', async () => {
+    const { parsePricingAnalytics } = await import('#shared/contracts/billing/pricing-analytics.js');
+    const point = fc.record(
+      {
+        start: fc.oneof(fc.integer({ min: -5, max: 4_102_444_800 }), fc.string(), fc.double()),
+        country: fc.oneof(fc.constantFrom('FR', 'es', 'XX', 'France', ''), fc.integer()),
+        pricing_category: fc.oneof(fc.constantFrom('MARKETING', 'UTILITY', 'SERVICE', 'referral_conversion'), fc.constant(null)),
+        pricing_type: fc.oneof(fc.constantFrom('REGULAR', 'FREE_CUSTOMER_SERVICE', 'FREE_ENTRY_POINT'), fc.integer()),
+        volume: fc.oneof(fc.nat(), fc.double(), fc.constant(-1)),
+        cost: fc.oneof(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constant(Number.MAX_VALUE), fc.string()),
+      },
+      { requiredKeys: [] },
+    );
+    const file = fc.oneof(fc.record({ pricing_analytics: fc.record({ data: fc.array(fc.record({ data_points: fc.array(point, { maxLength: 5 }) }), { maxLength: 3 }) }) }), fc.json().map((text) => JSON.parse(text) as unknown));
+    fc.assert(
+      fc.property(file, (json) => {
+        const parsed = parsePricingAnalytics(json);
+        if (parsed.ok) for (const p of parsed.points) expect(Number.isSafeInteger(p.costMicros) && p.costMicros >= 0).toBe(true);
+        else for (const problem of parsed.problems) expect(problem).toMatch(/^\S+: \S/);
+      }),
+      { seed: 20261204, numRuns: 500 },
+    );
+  });
+});
