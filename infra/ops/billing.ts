@@ -29,7 +29,7 @@ import { withVolumeTiers } from '../../shared/domain/billing/volume-tiers.js';
  * AWS needed, to price a campaign before it runs or last month's traffic under a new card. `import-card` puts one of
  * Meta's rate cards into the ledger table (versioned, never changed); `report` reads an account's month from it.
  *
- *   npm run billing -- import-card --file FILE [--effective-from YYYY-MM-DD] [--currency CUR] [--table T]
+ *   npm run billing -- import-card --file FILE [--volume-tiers FILE] [--effective-from YYYY-MM-DD] [--currency CUR] [--table T]
  *   npm run billing -- report --account WABA --month YYYY-MM [--by market,category] [--format table|csv|json] [--table T]
  *   npm run billing -- reconcile --account WABA --month YYYY-MM --analytics FILE [--format table|json] [--table T]
  *
@@ -46,7 +46,7 @@ import { withVolumeTiers } from '../../shared/domain/billing/volume-tiers.js';
  */
 
 export const BILLING_USAGE =
-  'usage: npm run billing -- import-card --file FILE [--effective-from YYYY-MM-DD] [--currency CUR] [--table T] | report --account WABA --month YYYY-MM [--by market,category] [--format table|csv|json] [--table T] | reconcile --account WABA --month YYYY-MM --analytics FILE [--format table|json] [--table T] | rate --rate-card FILE [--rate-card FILE…] [--effective-from YYYY-MM-DD] --timezone ZONE --currency CUR --events FILE [--volume-tiers FILE] [--markets FILE --markets-effective-from YYYY-MM-DD] [--platform-fee AMOUNT] [--service-allowance N]';
+  'usage: npm run billing -- import-card --file FILE [--volume-tiers FILE] [--effective-from YYYY-MM-DD] [--currency CUR] [--table T] | report --account WABA --month YYYY-MM [--by market,category] [--format table|csv|json] [--table T] | reconcile --account WABA --month YYYY-MM --analytics FILE [--format table|json] [--table T] | rate --rate-card FILE [--rate-card FILE…] [--effective-from YYYY-MM-DD] --timezone ZONE --currency CUR --events FILE [--volume-tiers FILE] [--markets FILE --markets-effective-from YYYY-MM-DD] [--platform-fee AMOUNT] [--service-allowance N]';
 
 const OPTIONS = {
   'rate-card': { type: 'string', multiple: true },
@@ -72,6 +72,8 @@ const OPTIONS = {
 export interface ImportCardCommand {
   readonly command: 'import-card';
   readonly file: string;
+  /** Meta's volume tiers for this card (`Market,Category,From,To,Rate|Discount`). */
+  readonly volumeTiers?: string;
   readonly effectiveFrom?: string;
   readonly currency?: string;
   readonly table: string;
@@ -117,7 +119,7 @@ const COMMANDS = 'import-card, report, reconcile or rate';
 /** Which options each command takes: another command's option is refused by name. */
 const OPTIONS_OF: Readonly<Record<BillingCommand['command'], ReadonlySet<string>>> = {
   rate: new Set(['rate-card', 'effective-from', 'timezone', 'currency', 'events', 'volume-tiers', 'markets', 'markets-effective-from', 'platform-fee', 'service-allowance']),
-  'import-card': new Set(['file', 'effective-from', 'currency', 'table']),
+  'import-card': new Set(['file', 'effective-from', 'currency', 'table', 'volume-tiers']),
   report: new Set(['account', 'month', 'by', 'format', 'table']),
   reconcile: new Set(['account', 'month', 'analytics', 'format', 'table']),
 };
@@ -160,7 +162,7 @@ export function parseBillingArgs(argv: readonly string[], env: Readonly<Record<s
     if (typeof table !== 'string') return { ok: false, problem: table.problem };
     return {
       ok: true,
-      command: { command, file: v.file, table, ...(v['effective-from'] !== undefined ? { effectiveFrom: v['effective-from'] } : {}), ...(v.currency !== undefined ? { currency: v.currency.toUpperCase() } : {}) },
+      command: { command, file: v.file, table, ...(v['volume-tiers'] !== undefined ? { volumeTiers: v['volume-tiers'] } : {}), ...(v['effective-from'] !== undefined ? { effectiveFrom: v['effective-from'] } : {}), ...(v.currency !== undefined ? { currency: v.currency.toUpperCase() } : {}) },
     };
   }
   if (command === 'reconcile') {
@@ -358,13 +360,18 @@ export async function runImportCard(command: ImportCardCommand, io: Io): Promise
     });
     if (!parsed.ok) throw new InputError(parsed.problems.map((problem) => `rate card ${command.file}: ${problem}`));
     card = parsed.card;
+    if (command.volumeTiers !== undefined) {
+      const tiered = withVolumeTiers(card, csvRows(io, command.volumeTiers, 'volume tiers'));
+      if (!tiered.ok) throw new InputError(tiered.problems.map((problem) => `volume tiers ${command.volumeTiers}: ${problem}`));
+      card = tiered.card;
+    }
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     for (const line of error.lines) io.err(line);
     return 2;
   }
   const outcome = await withDynamo(io, (client) => createRateCardStore({ client, tableName: command.table }).put(card, (io.now ?? Date.now)()));
-  const summary = { currency: card.currency, effectiveFrom: card.effectiveFrom, markets: card.markets.size, rateCardVersion: rateCardVersion(card) };
+  const summary = { currency: card.currency, effectiveFrom: card.effectiveFrom, markets: card.markets.size, volumeTiers: card.volumeTiers?.size ?? 0, rateCardVersion: rateCardVersion(card) };
   if (outcome === 'conflict') {
     io.err(`another ${card.currency} card is already effective ${card.effectiveFrom}: cards never change once imported; date a corrected card from its own day`);
     return 1;

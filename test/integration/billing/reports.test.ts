@@ -155,6 +155,17 @@ describe('npm run billing', () => {
     const changed = readFileSync(file, 'utf8').replace('France,EUR,0.1186', 'France,EUR,0.2000');
     expect(await main(['import-card', '--file', 'changed.csv', '--table', table], { ...other.io, readFile: () => changed })).toBe(1);
     expect(other.err).toEqual(['another EUR card is already effective 2024-11-01: cards never change once imported; date a corrected card from its own day']);
+    const tiered = io();
+    const files: Record<string, string> = {
+      'inr.csv': 'Market,Currency,Marketing,Utility,Authentication\nIndia,XTS,0.0118,0.0014,0.0014',
+      'tiers.csv': 'Market,Category,From,To,Rate\nIndia,utility,1,100000,\nIndia,utility,100001,,0.0012',
+    };
+    expect(await main(['import-card', '--file', 'inr.csv', '--volume-tiers', 'tiers.csv', '--effective-from', '2027-01-01', '--currency', 'XTS', '--table', table], { ...tiered.io, readFile: (p) => files[p]! })).toBe(0);
+    expect(JSON.parse(tiered.out[0]!)).toMatchObject({ outcome: 'created', currency: 'XTS', volumeTiers: 1 });
+    const { createRateCardStore } = await import('#shared/adapters/ledger-store.js');
+    const stored = (await createRateCardStore({ client, tableName: table }).cards('XTS')).find((c) => c.effectiveFrom === '2027-01-01');
+    expect(stored?.volumeTiers?.get('India|utility')).toEqual([{ from: 1, rateMicros: 1_400 }, { from: 100_001, rateMicros: 1_200 }]);
+
     const bad = io();
     expect(await main(['import-card', '--file', 'bad.csv', '--table', table, '--effective-from', '2027-01-01'], { ...bad.io, readFile: () => 'Market,Currency,Marketing,Utility\nFrance,EUR,lots,0.02' })).toBe(2);
     expect(bad.err).toEqual(['rate card bad.csv: line 2: France marketing rate "lots" must be a decimal amount such as 0.0456']);
