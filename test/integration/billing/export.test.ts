@@ -16,6 +16,7 @@ import { createLedgerStore } from '#shared/adapters/ledger-store.js';
 import type { LedgerEntry } from '#shared/domain/billing/ledger.js';
 import { monthsToExport } from '#shared/usecases/export-ledger.js';
 import { uniqueWaba } from '#test/support/contacts-harness.js';
+import { ledgerEntry } from '#test/support/ledger-entries.js';
 
 const raw = new DynamoDBClient(localClientConfig(inject('dynamoEndpoint')));
 const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
@@ -30,38 +31,11 @@ afterAll(() => {
 /** A month of its own (year 2031), so that no other test's entries are in it. */
 const MONTH = `2031-${String(1 + (Date.now() % 12)).padStart(2, '0')}`;
 
-function entry(waba: string, n: number, overrides: Partial<LedgerEntry> = {}): LedgerEntry {
-  return {
-    messageId: `m-export-${waba}-${n}`,
-    messageKey: `m-export-${waba}-${n}`,
-    era: 'pmp_2026',
-    pricingModel: 'PMP',
-    pricingType: 'regular',
-    pricingCategory: 'marketing',
-    billable: true,
-    market: 'Spain',
-    rateMicros: 70_700,
-    amountMicros: 70_700,
-    platformFeeMicros: 0,
-    currency: 'USD',
-    rateCardVersion: 'USD@2026-10-01',
-    chargedAt: Date.parse(`${MONTH}-02T09:00:00Z`) + n,
-    day: `${MONTH}-02`,
-    month: MONTH,
-    reason: 'a delivered marketing template — 🎯 «promo»',
-    counts: { charged: true, freeServiceConversation: false, serviceMessage: false },
-    businessAccountId: waba,
-    phoneNumberId: `1${waba}`,
-    wamid: `wamid.E${n}`,
-    portfolioId: waba,
-    metaPricing: { model: 'PMP', type: 'regular', category: 'marketing', billable: true },
-    reconciliation: 'agrees',
-    differences: [],
-    source: 'relais',
-    recordedAt: 1,
-    ...overrides,
-  };
-}
+const entry = (waba: string, n: number, overrides: Partial<LedgerEntry> = {}): LedgerEntry =>
+  ledgerEntry(
+    { account: waba, n, month: MONTH, label: 'export' },
+    { reason: 'a delivered marketing template — 🎯 «promo»', metaPricing: { model: 'PMP', type: 'regular', category: 'marketing', billable: true }, ...overrides },
+  );
 
 const read = async (key: string) => (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 

@@ -17,6 +17,7 @@ import { createLedgerStore } from '#shared/adapters/ledger-store.js';
 import type { LedgerEntry } from '#shared/domain/billing/ledger.js';
 import type { HttpEvent } from '#shared/middleware/http.js';
 import { uniqueWaba } from '#test/support/contacts-harness.js';
+import { ledgerEntry } from '#test/support/ledger-entries.js';
 
 const raw = new DynamoDBClient(localClientConfig(inject('dynamoEndpoint')));
 const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
@@ -27,37 +28,7 @@ afterAll(() => raw.destroy());
 const WABA = uniqueWaba();
 const NUMBER = `1${WABA}`;
 
-function entry(n: number, overrides: Partial<LedgerEntry>): LedgerEntry {
-  return {
-    messageId: `m-report-${WABA}-${n}`,
-    messageKey: `m-report-${WABA}-${n}`,
-    era: 'pmp_2026',
-    pricingModel: 'PMP',
-    pricingType: 'regular',
-    pricingCategory: 'marketing',
-    billable: true,
-    market: 'Spain',
-    rateMicros: 70_700,
-    amountMicros: 70_700,
-    platformFeeMicros: 1_000,
-    currency: 'USD',
-    rateCardVersion: 'USD@2026-10-01',
-    chargedAt: Date.parse('2026-11-02T09:00:00Z') + n,
-    day: '2026-11-02',
-    month: '2026-11',
-    reason: 'a delivered marketing template',
-    counts: { charged: true, freeServiceConversation: false, serviceMessage: false },
-    businessAccountId: WABA,
-    phoneNumberId: NUMBER,
-    wamid: `wamid.R${n}`,
-    portfolioId: WABA,
-    reconciliation: 'agrees',
-    differences: [],
-    source: 'relais',
-    recordedAt: Date.parse('2026-11-02T09:01:00Z'),
-    ...overrides,
-  };
-}
+const entry = (n: number, overrides: Partial<LedgerEntry>): LedgerEntry => ledgerEntry({ account: WABA, n, month: '2026-11', label: 'report' }, { platformFeeMicros: 1_000, ...overrides });
 
 beforeAll(async () => {
   const entries = [
