@@ -270,6 +270,12 @@ async function waitUntilDynamoDbAnswers(endpoint: string, child: ChildProcess, o
   let lastError: unknown;
   try {
     while (Date.now() < deadline) {
+      // Jetty can fail to bind while the JVM lives on (its other threads keep it up), and another process may then
+      // answer on that port ("Unknown action"): a bind failure in the output means the port was taken, whatever
+      // answers there, so the caller retries on another one instead of polling a stranger for 30 s.
+      if (/BindException|Address already in use|Failed to bind/i.test(output.toString())) {
+        throw new DynamoDbLocalStartError(`DynamoDB Local could not bind port ${port}: another process took it. Its output ends with:\n${output.toString()}`, true);
+      }
       if (child.exitCode !== null || child.signalCode !== null) {
         const how = child.exitCode !== null ? `with code ${child.exitCode}` : `on ${child.signalCode}`;
         const text = output.toString();
