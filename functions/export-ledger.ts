@@ -2,6 +2,7 @@ import { s3Client, dynamoDocumentClient } from '#shared/adapters/aws-clients.js'
 import { createS3ExportSink } from '#shared/adapters/ledger-export-sink.js';
 import { createLedgerStore } from '#shared/adapters/ledger-store.js';
 import { loadLedgerExportConfig } from '#shared/billing-config.js';
+import { MONTH_PATTERN } from '#shared/domain/billing/calendar.js';
 import { ConfigError } from '#shared/config.js';
 import { logger } from '#shared/logger.js';
 import { exportLedgerMonth, monthsToExport, type ExportLedgerDeps, type MonthExport } from '#shared/usecases/export-ledger.js';
@@ -15,7 +16,7 @@ export interface ExportLedgerEvent {
 export function createExportLedger(deps: ExportLedgerDeps, now: () => number = Date.now) {
   return async (event: ExportLedgerEvent | undefined): Promise<{ exported: readonly MonthExport[] }> => {
     const month = event?.month;
-    if (month !== undefined && (typeof month !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month))) {
+    if (month !== undefined && (typeof month !== 'string' || !MONTH_PATTERN.test(month))) {
       throw new ConfigError('export-ledger: month must be YYYY-MM, as in { "month": "2026-11" }');
     }
     const exported: MonthExport[] = [];

@@ -16,7 +16,7 @@ import type { LedgerEntry } from '../../shared/domain/billing/ledger.js';
 import { describeDifference, reconcileMonth, type AnalyticsPoint } from '../../shared/domain/billing/reconcile-analytics.js';
 
 import { parseFactFile } from '../../shared/contracts/billing/rating-facts.js';
-import { timeZoneProblem } from '../../shared/domain/billing/calendar.js';
+import { DAY_PATTERN, MONTH_PATTERN, timeZoneProblem } from '../../shared/domain/billing/calendar.js';
 import { SAMPLE_MARKET_MAPS, parseMarketMapCsv, type MarketMap } from '../../shared/domain/billing/markets.js';
 import { formatMicros, parseDecimalMicros, sumMicros } from '../../shared/domain/billing/money.js';
 import type { Rating } from '../../shared/domain/billing/pricing.js';
@@ -127,7 +127,7 @@ const OPTIONS_OF: Readonly<Record<BillingCommand['command'], ReadonlySet<string>
 /** `--account` and `--month` of report and reconcile, or the problem with them. */
 function accountMonth(account: string | undefined, month: string | undefined): { account: string; month: string } | string {
   if (account === undefined || !/^\d{1,32}$/.test(account)) return `--account must be a WhatsApp Business Account id (digits)${account === undefined ? '' : `, got "${account}"`}`;
-  if (month === undefined || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) return `--month must be a month, YYYY-MM${month === undefined ? '' : `, got "${month}"`}`;
+  if (month === undefined || !MONTH_PATTERN.test(month)) return `--month must be a month, YYYY-MM${month === undefined ? '' : `, got "${month}"`}`;
   return { account, month };
 }
 
@@ -137,7 +137,7 @@ function tableOf(given: string | undefined, env: Readonly<Record<string, string 
   return table;
 }
 
-const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const DAY = DAY_PATTERN;
 
 /** Reads the command line (and `LEDGER_TABLE_NAME` from `env`), or names the first problem. Pure: no file is opened. */
 export function parseBillingArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParsedBillingArgs {

@@ -11,7 +11,7 @@ import { pricingEraOn, rateMessage, type MessageRatingCategory, type Rating } fr
 import { rateCardOn, type RateCard } from '../domain/billing/rate-card.js';
 import { tierRate } from '../domain/billing/volume-tiers.js';
 import type { MessageRecord } from '../domain/sending/records.js';
-import type { FreeEntryPointWindow } from '../domain/windows/customer-service-window.js';
+import { freeEntryPointCovers } from '../domain/windows/customer-service-window.js';
 import type { ContactStore } from '../ports/contact-store.js';
 import type { LedgerStore } from '../ports/ledger-store.js';
 import type { MessageStore } from '../ports/message-store.js';
@@ -69,11 +69,6 @@ const CHARGING_STATUSES: ReadonlySet<string> = new Set(['delivered', 'read', 'pl
 function categoryFromMeta(category: string | undefined): MessageRatingCategory {
   const value = category?.trim().toLowerCase().replace(/-/g, '_');
   return value === 'marketing' || value === 'utility' || value === 'authentication' || value === 'authentication_international' ? value : 'service';
-}
-
-/** Whether a free-entry-point window was open at some moment between the message's acceptance and its delivery. */
-export function freeEntryPointCovers(window: FreeEntryPointWindow | undefined, acceptedAt: number, deliveredAt: number): boolean {
-  return window !== undefined && window.opensAt <= deliveredAt && acceptedAt < window.closesAt;
 }
 
 function recipientOf(record: MessageRecord | undefined, update: MessageStatusUpdated): string | undefined {

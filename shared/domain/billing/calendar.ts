@@ -4,6 +4,11 @@
  * so a message delivered at 23:30 UTC on 31 October is a November charge for a business in Europe/Paris.
  */
 
+/** A calendar month, `YYYY-MM`. */
+export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** A calendar day, `YYYY-MM-DD` (not checked against the month's length). */
+export const DAY_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {

@@ -1,3 +1,4 @@
+import { DAY_PATTERN } from './calendar.js';
 import { parseDecimalMicros } from './money.js';
 
 /**
@@ -76,7 +77,7 @@ export interface RateCardImportOptions {
 
 export type RateCardImport = { readonly ok: true; readonly card: RateCard } | { readonly ok: false; readonly problems: readonly string[] };
 
-const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const DAY = DAY_PATTERN;
 
 /**
  * Reads one rate card from its CSV rows (already split into cells). Lines before the header are the preamble; the

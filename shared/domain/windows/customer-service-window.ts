@@ -87,3 +87,11 @@ export function openFreeEntryPointWindow(
 export function freeEntryPointOpen(window: FreeEntryPointWindow | undefined, now: number): boolean {
   return window !== undefined && now >= window.opensAt && now < window.closesAt;
 }
+
+/**
+ * Whether a free-entry-point window was open at some moment between a message's acceptance and its delivery: the
+ * billing ledger's test (the reply that opens the window is accepted just before it opens, and delivered inside it).
+ */
+export function freeEntryPointCovers(window: FreeEntryPointWindow | undefined, acceptedAt: number, deliveredAt: number): boolean {
+  return window !== undefined && window.opensAt <= deliveredAt && acceptedAt < window.closesAt;
+}

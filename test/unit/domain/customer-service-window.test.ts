@@ -96,3 +96,15 @@ describe('free entry point', () => {
     expect(openFreeEntryPointWindow(offer, fep, T0 + 2 * H)).toBeUndefined();
   });
 });
+
+describe('freeEntryPointCovers', () => {
+  it('covers a message accepted before the window opened and delivered inside it, and none accepted at or after it closed', async () => {
+    const { freeEntryPointCovers } = await import('#shared/domain/windows/customer-service-window.js');
+    const window = { opensAt: 1_000, closesAt: 1_000 + 72 * 3_600_000 };
+    expect(freeEntryPointCovers(window, 999, 1_500)).toBe(true);
+    expect(freeEntryPointCovers(window, 999, 999)).toBe(false);
+    expect(freeEntryPointCovers(window, window.closesAt - 1, window.closesAt + 5_000)).toBe(true);
+    expect(freeEntryPointCovers(window, window.closesAt, window.closesAt + 5_000)).toBe(false);
+    expect(freeEntryPointCovers(undefined, 999, 1_500)).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { MONTH_PATTERN } from '../../../domain/billing/calendar.js';
 import { parseDimensions, type ReportDimension } from '../../../domain/billing/report.js';
 import { BusinessAccountIdSchema } from '../contacts/requests.js';
 
@@ -8,7 +9,7 @@ export const BillingReportPathSchema = z.object({ businessAccountId: BusinessAcc
 
 export const BillingReportQuerySchema = z.strictObject(
   {
-    month: z.string({ error: 'is required (YYYY-MM)' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'must be a month, YYYY-MM' }),
+    month: z.string({ error: 'is required (YYYY-MM)' }).regex(MONTH_PATTERN, { error: 'must be a month, YYYY-MM' }),
     by: z
       .string()
       .optional()
